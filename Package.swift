@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "brightkeys",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "brightkeys", targets: ["brightkeys"]),
+        .library(name: "KubeModel", targets: ["KubeModel"]),
+        .library(name: "BrightKeysCore", targets: ["BrightKeysCore"]),
+        .library(name: "PodSecurity", targets: ["PodSecurity"]),
+        .library(name: "Checks", targets: ["Checks"]),
+        .library(name: "Reporters", targets: ["Reporters"]),
+    ],
+    dependencies: [
+        // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
+        // parser directly so that composing is iterative, bounded and keeps every field's line.
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "KubeModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "PodSecurity", dependencies: ["KubeModel", "BrightKeysCore"]),
+        .target(name: "BrightKeysCore", dependencies: ["KubeModel"]),
+        .target(name: "Checks", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
+        .target(name: "Reporters", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
+        .target(name: "CheckTesting", dependencies: ["KubeModel", "BrightKeysCore", "Checks"]),
+        .executableTarget(
+            name: "brightkeys",
+            dependencies: [
+                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
+        .testTarget(name: "PodSecurityTests", dependencies: ["PodSecurity", "BrightKeysCore", "KubeModel"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "CheckTesting", "BrightKeysCore", "KubeModel"]),
+        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "Checks", "BrightKeysCore", "KubeModel"]),
+        .testTarget(name: "CLITests", dependencies: ["KubeModel"]),
+    ]
+)

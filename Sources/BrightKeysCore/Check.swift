@@ -1,0 +1,48 @@
+import KubeModel
+
+/// What a check may read besides the object: the chosen Pod Security level and version, and where
+/// pod specs live.
+public struct CheckContext: Sendable {
+    public var pssLevel: PodSecurityLevel
+    public var pssVersion: KubeVersion
+    public var catalog: WorkloadCatalog
+
+    public init(pssLevel: PodSecurityLevel = .restricted, pssVersion: KubeVersion = .newest, catalog: WorkloadCatalog = WorkloadCatalog()) {
+        self.pssLevel = pssLevel
+        self.pssVersion = pssVersion
+        self.catalog = catalog
+    }
+}
+
+/// A check: pure, never throws, returns its findings for one object.
+public protocol Check: Sendable {
+    static var descriptor: CheckDescriptor { get }
+    func evaluate(_ object: KubeObject, in context: CheckContext) -> [Finding]
+}
+
+extension Check {
+    public var descriptor: CheckDescriptor { Self.descriptor }
+
+    /// A finding of this check on `object`.
+    public func finding(_ object: KubeObject, path: String, line: Int, _ message: String) -> Finding {
+        Finding(check: Self.descriptor, object: object, path: path, line: line, message: message)
+    }
+}
+
+/// A check over pod specs: runs on every object that has one (Pods, workload templates, known
+/// custom resources).
+public protocol PodCheck: Check {
+    func evaluate(pod: PodView, in context: CheckContext) -> [Finding]
+}
+
+extension PodCheck {
+    public func evaluate(_ object: KubeObject, in context: CheckContext) -> [Finding] {
+        guard let pod = context.catalog.podView(for: object) else { return [] }
+        return evaluate(pod: pod, in: context)
+    }
+
+    /// A finding about a field of `pod`.
+    public func finding(_ pod: PodView, path: String, line: Int, _ message: String) -> Finding {
+        Finding(check: Self.descriptor, object: pod.object, path: path, line: line, message: message)
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import KubeModel
+
+/// A finding that a suppression silenced, and why.
+public struct SuppressedFinding: Sendable {
+    public let finding: Finding
+    /// `annotation` or `config`.
+    public let source: String
+    public let reason: String
+}
+
+/// Everything a scan produced.
+public struct ScanReport: Sendable {
+    public var findings: [Finding] = []
+    public var suppressed: [SuppressedFinding] = []
+    public var inputErrors: [InputError] = []
+    public var notes: [LoadNote] = []
+    /// Said about the configuration: e.g. an exemption that expired.
+    public var configNotes: [String] = []
+    public var filesRead = 0
+    public var objectsScanned = 0
+    /// Every file, including those without findings (for per-file reports).
+    public var files: [String] = []
+    /// Object × check evaluations, for JUnit.
+    public var evaluations: [Evaluation] = []
+
+    public init() {}
+
+    /// One check run against one object.
+    public struct Evaluation: Sendable {
+        public let file: String
+        public let object: String
+        public let checkID: String
+        public let slug: String
+        public let failed: Bool
+    }
+}
+
+/// The name every finding can be silenced with, on the object itself.
+public enum Annotations {
+    public static let ignore = "brightkeys.io/ignore"
+    public static let ignoreReason = "brightkeys.io/ignore-reason"
+}
+
+/// Runs a registry over inputs. The registry, configuration and context are fixed per scan; files
+/// are read and checked in parallel, one at a time per worker, so memory stays bounded by the
+/// largest file rather than the whole input.
+public struct Scanner: Sendable {
+    public let registry: CheckRegistry
+    public let config: ScanConfig
+    public let context: CheckContext
+    public var loader = ManifestLoader()
+    /// Whether to record every object × check evaluation (JUnit needs them).
+    public var recordEvaluations = false
+    /// `YYYY-MM-DD` used to decide whether exemptions expired.
+    public var today: String
+
+    private let active: [any Check]
+
+    public init(registry: CheckRegistry, config: ScanConfig = ScanConfig(), context: CheckContext = CheckContext(), today: String? = nil) {
+        self.registry = registry
+        self.config = config
+        self.context = context
+        self.today = today ?? Self.todayUTC()
+        self.active = registry.checks.filter { check in
+            let descriptor = check.descriptor
+            if let enabled = config.enabled, !enabled.contains(where: descriptor.answers(to:)) { return false }
+            if config.disabled.contains(where: descriptor.answers(to:)) { return false }
+            // Pod Security controls above the chosen level do not count.
+            if let control = descriptor.pssControl, control.level > context.pssLevel { return false }
+            return true
+        }
+    }
+
+    public static func todayUTC() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date())
+    }
+
+    /// The checks this scan runs.
+    public var activeChecks: [any Check] { active }
+
+    /// Scans files, directories and `-` (standard input).
+    public func scan(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount) -> ScanReport {
+        let (files, expandErrors) = loader.expand(paths)
+        var report = ScanReport()
+        report.inputErrors = expandErrors
+        let results = ParallelMap.run(count: files.count, workers: workers) { index in
+            scan(loaded: loader.load(file: files[index]))
+        }
+        for partial in results {
+            report.merge(partial)
+        }
+        report.files = files
+        report.configNotes = expiredExemptionNotes()
+        return report
+    }
+
+    /// Scans one file that is already read.
+    public func scan(loaded: LoadedFile) -> ScanReport {
+        var report = ScanReport()
+        report.filesRead = 1
+        report.inputErrors = loaded.errors
+        report.notes = loaded.notes
+        for object in loaded.objects {
+            report.objectsScanned += 1
+            evaluate(object, into: &report)
+        }
+        return report
+    }
+
+    /// Runs the active checks on one object, applying suppressions and severity overrides.
+    public func evaluate(_ object: KubeObject, into report: inout ScanReport) {
+        let ignored = Self.ignoredChecks(object)
+        let ignoreReason = object.annotations[Annotations.ignoreReason] ?? ""
+        for check in active {
+            let descriptor = check.descriptor
+            let found = check.evaluate(object, in: context)
+            if recordEvaluations {
+                report.evaluations.append(
+                    ScanReport.Evaluation(
+                        file: object.file, object: object.displayName, checkID: descriptor.id, slug: descriptor.slug,
+                        failed: !found.isEmpty))
+            }
+            for var finding in found {
+                if ignored.contains(where: descriptor.answers(to:)) {
+                    report.suppressed.append(SuppressedFinding(finding: finding, source: "annotation", reason: ignoreReason))
+                    continue
+                }
+                if let exemption = config.exemptions.first(where: { !$0.isExpired(today: today) && $0.matches(finding, descriptor: descriptor) }) {
+                    report.suppressed.append(SuppressedFinding(finding: finding, source: "config", reason: exemption.reason))
+                    continue
+                }
+                if let override = config.severityOverrides.first(where: { descriptor.answers(to: $0.key) }) {
+                    finding.severity = override.value
+                }
+                report.findings.append(finding)
+            }
+        }
+    }
+
+    static func ignoredChecks(_ object: KubeObject) -> [String] {
+        guard let value = object.annotations[Annotations.ignore] else { return [] }
+        return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func expiredExemptionNotes() -> [String] {
+        config.exemptions.filter { $0.isExpired(today: today) }.map {
+            "\($0.file):\($0.line): exemption expired on \($0.expires ?? ""); it no longer applies"
+        }
+    }
+}
+
+extension ScanReport {
+    /// Adds another partial report (of one file) to this one.
+    public mutating func merge(_ other: ScanReport) {
+        findings += other.findings
+        suppressed += other.suppressed
+        inputErrors += other.inputErrors
+        notes += other.notes
+        filesRead += other.filesRead
+        objectsScanned += other.objectsScanned
+        evaluations += other.evaluations
+    }
+
+    /// The highest severity among the findings.
+    public var worstSeverity: Severity? { findings.map(\.severity).max() }
+}
+
+/// Runs a job per index on worker threads with large stacks, keeping results in index order.
+public enum ParallelMap {
+    public static func run<T: Sendable>(count: Int, workers: Int, _ job: @escaping @Sendable (Int) -> T) -> [T] {
+        let box = ResultBox<T>(count: count)
+        let threads = max(1, min(workers, count))
+        if threads == 1 {
+            for index in 0..<count { box.store(job(index), at: index) }
+            return box.results()
+        }
+        let group = DispatchGroup()
+        for _ in 0..<threads {
+            group.enter()
+            let thread = Thread {
+                while let index = box.nextIndex() {
+                    box.store(job(index), at: index)
+                }
+                group.leave()
+            }
+            thread.stackSize = 64 << 20
+            thread.start()
+        }
+        group.wait()
+        return box.results()
+    }
+
+    private final class ResultBox<T>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [T?]
+        private var next = 0
+
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+        func nextIndex() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard next < slots.count else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        func store(_ value: T, at index: Int) {
+            lock.lock()
+            slots[index] = value
+            lock.unlock()
+        }
+
+        func results() -> [T] {
+            lock.lock()
+            defer { lock.unlock() }
+            return slots.compactMap { $0 }
+        }
+    }
+}

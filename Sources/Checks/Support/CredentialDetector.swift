@@ -1,0 +1,171 @@
+import Foundation
+
+/// Decides whether a literal value in a manifest is a credential, without ever returning it.
+enum CredentialDetector {
+    /// Why a value was judged a credential; printed instead of the value.
+    enum Reason: Equatable {
+        case credentialName
+        case format(String)
+        case highEntropy
+        case urlWithPassword
+
+        var text: String {
+            switch self {
+            case .credentialName: return "its name marks it as a credential"
+            case .format(let name): return "it looks like \(name)"
+            case .highEntropy: return "it is a long random-looking string"
+            case .urlWithPassword: return "it is a URL with a password in it"
+            }
+        }
+    }
+
+    private static let credentialWords: Set<String> = [
+        "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential", "credentials",
+        "privatekey", "accesskey", "secretkey", "pass", "auth",
+    ]
+    /// Words that, at the end of a name, say the value is about a credential but is not one.
+    private static let qualifierWords: Set<String> = [
+        "file", "path", "dir", "name", "names", "ref", "user", "username", "host", "port", "enabled", "disabled",
+        "length", "size", "ttl", "timeout", "expiry", "expiration", "type", "mode", "header", "endpoint", "count",
+        "policy", "id", "url", "uri", "key_id", "field", "env", "var", "location", "provider", "method", "hash",
+        "algorithm", "version", "format", "audience", "issuer", "scope", "scopes", "duration", "interval",
+        "secretname", "configmap", "mount", "volume", "role", "pattern", "regex", "namespace", "ns", "rotation",
+    ]
+    /// Words that make the whole name a switch, not a credential (`MYSQL_ALLOW_EMPTY_PASSWORD`).
+    private static let switchWords: Set<String> = ["allow", "enable", "disable", "require", "use", "skip", "generate", "random", "max", "min"]
+
+    /// Splits `MYSQL_ROOT_PASSWORD`, `dbPassword`, `api-key` into lowercase words, joining
+    /// `api key` → `apikey`, `private key` → `privatekey` and so on.
+    static func words(_ name: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var previousLower = false
+        for character in name {
+            if character == "_" || character == "-" || character == "." || character == " " {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+                previousLower = false
+                continue
+            }
+            if character.isUppercase && previousLower {
+                words.append(current)
+                current = ""
+            }
+            current.append(Character(character.lowercased()))
+            previousLower = character.isLowercase || character.isNumber
+        }
+        if !current.isEmpty { words.append(current) }
+        var joined: [String] = []
+        for word in words {
+            if let last = joined.last, word == "key", ["api", "private", "access", "secret", "encryption", "signing", "master"].contains(last) {
+                joined[joined.count - 1] = last == "encryption" || last == "signing" || last == "master" ? "secretkey" : last + "key"
+            } else {
+                joined.append(word)
+            }
+        }
+        return joined
+    }
+
+    /// True when a variable or key name says it holds a credential.
+    static func isCredentialName(_ name: String) -> Bool {
+        let parts = words(name)
+        guard let last = parts.last else { return false }
+        if parts.contains(where: switchWords.contains) { return false }
+        if qualifierWords.contains(last) { return false }
+        // `credentialsSecret`, `api-token-secret`: the name of a Secret object, not a secret.
+        if last == "secret", parts.dropLast().contains(where: credentialWords.contains) { return false }
+        return parts.contains(where: credentialWords.contains)
+    }
+
+    /// True for values that stand for something to fill in rather than a real value.
+    static func isPlaceholder(_ value: String) -> Bool {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return true }
+        if trimmed.contains("$(") || trimmed.contains("${") || trimmed.contains("{{") { return true }
+        if trimmed.hasPrefix("<") && trimmed.hasSuffix(">") { return true }
+        let upper = trimmed.uppercased()
+        if ["INSERT_", "REPLACE", "YOUR_", "CHANGE_ME_TO"].contains(where: upper.hasPrefix) || upper.hasSuffix("_VAL") { return true }
+        // An environment-variable-like name (`HF_TOKEN`) points at a value; it is not one.
+        if trimmed.count > 2, trimmed.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }), trimmed.contains("_") || trimmed.count > 12 {
+            return true
+        }
+        if ["true", "false", "yes", "no", "none", "null", "nil", "empty", "~", "-", "''", "\"\""].contains(trimmed.lowercased()) { return true }
+        if trimmed.hasPrefix("/") && !trimmed.contains(" ") { return true }  // a path to a mounted file
+        return false
+    }
+
+    /// Known token formats, in the order they are tried.
+    static func knownFormat(_ value: String) -> String? {
+        if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") { return "a private key" }
+        if let range = value.range(of: "AKIA") ?? value.range(of: "ASIA") {
+            let rest = value[range.upperBound...].prefix(16)
+            if rest.count == 16, rest.allSatisfy({ $0.isUppercase || $0.isNumber }) { return "an AWS access key ID" }
+        }
+        if value.hasPrefix("eyJ") {
+            let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count == 3, parts[1].hasPrefix("eyJ"), parts.allSatisfy({ $0.count >= 4 && $0.allSatisfy(isBase64URL) }) {
+                return "a JSON Web Token"
+            }
+        }
+        for (prefix, name, length) in [
+            ("ghp_", "a GitHub token", 36), ("gho_", "a GitHub token", 36), ("ghs_", "a GitHub token", 36),
+            ("github_pat_", "a GitHub token", 40), ("glpat-", "a GitLab token", 20), ("xoxb-", "a Slack token", 20),
+            ("xoxp-", "a Slack token", 20), ("sk_live_", "a Stripe secret key", 20), ("AIza", "a Google API key", 35),
+            ("hf_", "a Hugging Face token", 30), ("sk-", "an API secret key", 32),
+        ] where value.hasPrefix(prefix) {
+            let body = value.dropFirst(prefix.count)
+            if body.count >= length, body.allSatisfy({ isBase64URL($0) }) { return name }
+        }
+        return nil
+    }
+
+    private static func isBase64URL(_ character: Character) -> Bool {
+        character.isASCII && (character.isLetter || character.isNumber || character == "-" || character == "_" || character == "=")
+    }
+
+    /// `scheme://user:password@host`.
+    static func hasURLPassword(_ value: String) -> Bool {
+        guard let scheme = value.range(of: "://") else { return false }
+        let rest = value[scheme.upperBound...]
+        guard let at = rest.firstIndex(of: "@") else { return false }
+        let userInfo = rest[..<at]
+        guard !userInfo.contains("/"), let colon = userInfo.firstIndex(of: ":") else { return false }
+        let password = userInfo[userInfo.index(after: colon)...]
+        return !password.isEmpty && !isPlaceholder(String(password))
+    }
+
+    /// Bits per character; random base64 is about 6, English about 4, hex at most 4.
+    static func entropy(_ value: String) -> Double {
+        var counts: [Character: Int] = [:]
+        for character in value { counts[character, default: 0] += 1 }
+        let total = Double(value.count)
+        return counts.values.reduce(0) { sum, count in
+            let p = Double(count) / total
+            return sum - p * log2(p)
+        }
+    }
+
+    static func looksRandom(_ value: String) -> Bool {
+        guard value.count >= 24, value.count <= 512, !value.contains(" "), !value.contains("/") || !value.contains(".") else { return false }
+        guard !value.contains("://"), !value.hasPrefix("sha256:") else { return false }
+        let hasUpper = value.contains(where: \.isUppercase)
+        let hasLower = value.contains(where: \.isLowercase)
+        let hasDigit = value.contains(where: \.isNumber)
+        return hasUpper && hasLower && hasDigit && entropy(value) >= 4.3
+    }
+
+    /// Why `value`, stored under `name`, is a credential; nil when it is not.
+    static func assess(name: String, value: String) -> Reason? {
+        if let format = knownFormat(value) { return .format(format) }
+        if hasURLPassword(value) { return .urlWithPassword }
+        if isPlaceholder(value) { return nil }
+        if isCredentialName(name) { return .credentialName }
+        if looksRandom(value) { return .highEntropy }
+        return nil
+    }
+
+    /// What to print instead of a secret: its length only.
+    static func redacted(_ value: String) -> String {
+        "<redacted, \(value.count) characters>"
+    }
+}

@@ -1,0 +1,49 @@
+/// One Kubernetes object read from a manifest, with where it came from.
+public struct KubeObject: Sendable {
+    /// The file it was read from (`-` for standard input).
+    public let file: String
+    /// The object's own mapping.
+    public let root: Node
+    /// Where the object sits inside its document, e.g. `items[3]` for a member of a `List`; empty
+    /// for a top-level object.
+    public let pathInDocument: String
+    public let apiVersion: String
+    public let kind: String
+
+    public init(file: String, root: Node, pathInDocument: String = "") {
+        self.file = file
+        self.root = root
+        self.pathInDocument = pathInDocument
+        self.apiVersion = root["apiVersion"]?.string ?? ""
+        self.kind = root["kind"]?.string ?? ""
+    }
+
+    /// The API group: `apps` for `apps/v1`, empty for the core group.
+    public var group: String {
+        guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
+        return String(apiVersion[..<slash])
+    }
+
+    public var metadata: Node? { root["metadata"] }
+    public var name: String { metadata?["name"]?.scalarText ?? metadata?["generateName"]?.scalarText ?? "" }
+    public var namespace: String { metadata?["namespace"]?.scalarText ?? "" }
+    public var line: Int { root.line }
+
+    public var labels: [String: String] { Self.stringMap(metadata?["labels"]) }
+    public var annotations: [String: String] { Self.stringMap(metadata?["annotations"]) }
+
+    public static func stringMap(_ node: Node?) -> [String: String] {
+        guard let mapping = node?.mapping else { return [:] }
+        var result: [String: String] = [:]
+        for entry in mapping.entries {
+            result[entry.key] = entry.value.scalarText ?? ""
+        }
+        return result
+    }
+
+    /// `Kind namespace/name` as people write it.
+    public var displayName: String {
+        let qualified = namespace.isEmpty ? name : "\(namespace)/\(name)"
+        return "\(kind) \(qualified)"
+    }
+}

@@ -1,0 +1,162 @@
+/// A position in a source file, 1-based.
+public struct SourcePosition: Hashable, Sendable, Comparable {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    public static func < (lhs: SourcePosition, rhs: SourcePosition) -> Bool {
+        (lhs.line, lhs.column) < (rhs.line, rhs.column)
+    }
+}
+
+/// A YAML/JSON value that remembers where it was written.
+///
+/// Objects are read once and never mutated, so `Node` is a value type whose collections share
+/// storage; aliases in YAML share the anchored node instead of copying it.
+public struct Node: Sendable {
+    /// The value itself.
+    public enum Value: Sendable {
+        case null
+        case bool(Bool)
+        case int(Int64)
+        case double(Double)
+        case string(String)
+        case sequence([Node])
+        case mapping(Mapping)
+    }
+
+    public var value: Value
+    /// Where the value starts.
+    public var position: SourcePosition
+
+    public init(_ value: Value, at position: SourcePosition = SourcePosition(line: 0, column: 0)) {
+        self.value = value
+        self.position = position
+    }
+
+    public var line: Int { position.line }
+}
+
+/// An ordered mapping whose keys are strings, with the position of each key.
+public struct Mapping: Sendable {
+    public struct Entry: Sendable {
+        public var key: String
+        public var keyPosition: SourcePosition
+        public var value: Node
+
+        public init(key: String, keyPosition: SourcePosition, value: Node) {
+            self.key = key
+            self.keyPosition = keyPosition
+            self.value = value
+        }
+    }
+
+    public private(set) var entries: [Entry]
+
+    public init(_ entries: [Entry] = []) {
+        self.entries = entries
+    }
+
+    /// The entry for `key`; mappings in manifests are small, so a linear search beats hashing.
+    public func entry(_ key: String) -> Entry? {
+        for entry in entries where entry.key == key {
+            return entry
+        }
+        return nil
+    }
+
+    public subscript(key: String) -> Node? { entry(key)?.value }
+
+    public func index(of key: String) -> Int? {
+        entries.firstIndex { $0.key == key }
+    }
+
+    mutating func append(_ entry: Entry) {
+        entries.append(entry)
+    }
+
+    /// Replaces the value of an existing key (the last of duplicate keys wins).
+    mutating func replace(_ entry: Entry) {
+        if let index = index(of: entry.key) { entries[index] = entry } else { entries.append(entry) }
+    }
+
+    public var keys: [String] { entries.map(\.key) }
+    public var count: Int { entries.count }
+}
+
+extension Node {
+    public subscript(key: String) -> Node? {
+        if case .mapping(let mapping) = value { return mapping[key] }
+        return nil
+    }
+
+    public subscript(index: Int) -> Node? {
+        if case .sequence(let items) = value, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
+    /// The position of `key` inside this mapping (the line a finding about that field points at).
+    public func keyPosition(_ key: String) -> SourcePosition? {
+        if case .mapping(let mapping) = value { return mapping.entry(key)?.keyPosition }
+        return nil
+    }
+
+    public var mapping: Mapping? {
+        if case .mapping(let mapping) = value { return mapping }
+        return nil
+    }
+
+    public var sequence: [Node]? {
+        if case .sequence(let items) = value { return items }
+        return nil
+    }
+
+    /// The elements of a sequence; an absent or non-sequence value reads as empty.
+    public var items: [Node] { sequence ?? [] }
+
+    public var string: String? {
+        if case .string(let text) = value { return text }
+        return nil
+    }
+
+    public var bool: Bool? {
+        if case .bool(let flag) = value { return flag }
+        return nil
+    }
+
+    public var int: Int64? {
+        switch value {
+        case .int(let number): return number
+        case .double(let number) where number.rounded() == number && abs(number) < 9.2e18: return Int64(number)
+        default: return nil
+        }
+    }
+
+    public var isNull: Bool {
+        if case .null = value { return true }
+        return false
+    }
+
+    /// A scalar rendered as text (strings as they are, numbers and booleans in YAML form).
+    public var scalarText: String? {
+        switch value {
+        case .string(let text): return text
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        case .double(let number): return String(number)
+        case .null: return nil
+        case .sequence, .mapping: return nil
+        }
+    }
+
+    /// Follows a dotted path of mapping keys.
+    public func at(_ keys: String...) -> Node? {
+        var node: Node? = self
+        for key in keys { node = node?[key] }
+        return node
+    }
+}

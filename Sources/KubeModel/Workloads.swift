@@ -1,0 +1,185 @@
+/// Where pod specs live inside objects: the built-in workload kinds, well-known custom resources,
+/// and what users declare in `.brightkeys.yaml`.
+public struct WorkloadCatalog: Sendable {
+    /// `group/Kind` (core group: `Kind`) → dotted path of the pod spec inside the object.
+    public private(set) var podSpecPaths: [String: String]
+
+    public static let builtIn: [String: String] = [
+        "Pod": "spec",
+        "PodTemplate": "template.spec",
+        "ReplicationController": "spec.template.spec",
+        "apps/Deployment": "spec.template.spec",
+        "apps/StatefulSet": "spec.template.spec",
+        "apps/DaemonSet": "spec.template.spec",
+        "apps/ReplicaSet": "spec.template.spec",
+        "batch/Job": "spec.template.spec",
+        "batch/CronJob": "spec.jobTemplate.spec.template.spec",
+        // Well-known custom resources that embed a full pod template.
+        "argoproj.io/Rollout": "spec.template.spec",
+        "apps.kruise.io/CloneSet": "spec.template.spec",
+        "apps.kruise.io/StatefulSet": "spec.template.spec",
+        "apps.kruise.io/DaemonSet": "spec.template.spec",
+        "serving.knative.dev/Service": "spec.template.spec",
+        "serving.knative.dev/Configuration": "spec.template.spec",
+        "keda.sh/ScaledJob": "spec.jobTargetRef.template.spec",
+    ]
+
+    public init(extra: [String: String] = [:]) {
+        podSpecPaths = Self.builtIn.merging(extra) { _, user in user }
+    }
+
+    /// The key for an object: `group/Kind`, or just `Kind` for the core group. Old group versions
+    /// (`extensions/v1beta1` Deployments) count as their current group.
+    public static func key(group: String, kind: String) -> String {
+        let current = ["extensions": "apps", "apps": "apps"][group] ?? group
+        return current.isEmpty ? kind : "\(current)/\(kind)"
+    }
+
+    /// The pod spec of `object`, if it has one.
+    public func podView(for object: KubeObject) -> PodView? {
+        guard let path = podSpecPaths[Self.key(group: object.group, kind: object.kind)] else { return nil }
+        let components = path.split(separator: ".").map(String.init)
+        var node: Node? = object.root
+        for component in components { node = node?[component] }
+        guard let spec = node, spec.mapping != nil else { return nil }
+        // The pod's metadata sits beside its spec: `metadata` of a Pod, `template.metadata` of a template.
+        var metadataNode: Node? = object.root
+        let metadataComponents = components.dropLast() + ["metadata"]
+        for component in metadataComponents { metadataNode = metadataNode?[component] }
+        return PodView(object: object, spec: spec, specPath: path, metadata: metadataNode)
+    }
+}
+
+/// The kinds of container a pod has.
+public enum ContainerKind: String, Sendable, CaseIterable {
+    case initContainer = "initContainers"
+    case container = "containers"
+    case ephemeralContainer = "ephemeralContainers"
+}
+
+/// A pod spec inside some object, with its path there.
+public struct PodView: Sendable {
+    public let object: KubeObject
+    public let spec: Node
+    /// Dotted path of the spec inside the object, e.g. `spec.jobTemplate.spec.template.spec`.
+    public let specPath: String
+    /// The pod's metadata (labels, annotations).
+    public let metadata: Node?
+
+    public init(object: KubeObject, spec: Node, specPath: String, metadata: Node?) {
+        self.object = object
+        self.spec = spec
+        self.specPath = specPath
+        self.metadata = metadata
+    }
+
+    public var annotations: [String: String] { KubeObject.stringMap(metadata?["annotations"]) }
+    public var securityContext: Node? { spec["securityContext"] }
+
+    /// The path of a field of the spec, e.g. `path("securityContext", "runAsUser")`.
+    public func path(_ components: String...) -> String {
+        ([specPath] + components).joined(separator: ".")
+    }
+
+    /// Every container in the order Kubernetes validates them: init, regular, ephemeral.
+    public var containers: [ContainerView] {
+        var result: [ContainerView] = []
+        for kind in [ContainerKind.initContainer, .container, .ephemeralContainer] {
+            for (index, node) in (spec[kind.rawValue]?.items ?? []).enumerated() {
+                result.append(ContainerView(pod: self, kind: kind, index: index, node: node))
+            }
+        }
+        return result
+    }
+
+    /// `spec.os.name == windows`: some restricted controls do not apply to Windows pods.
+    public var isWindows: Bool { spec["os"]?["name"]?.string == "windows" }
+
+    /// The volumes with their paths.
+    public var volumes: [(node: Node, path: String)] {
+        (spec["volumes"]?.items ?? []).enumerated().map { ($0.element, path("volumes[\($0.offset)]")) }
+    }
+
+    /// The line of a field under the spec, or of the nearest existing parent.
+    public func line(_ components: [String]) -> Int {
+        var node = spec
+        var line = spec.line
+        for component in components {
+            guard let position = node.keyPosition(component), let child = node[component] else { break }
+            line = position.line
+            node = child
+        }
+        return line
+    }
+}
+
+/// One container of a pod.
+public struct ContainerView: Sendable {
+    public let pod: PodView
+    public let kind: ContainerKind
+    public let index: Int
+    public let node: Node
+
+    public var name: String { node["name"]?.scalarText ?? "" }
+    public var securityContext: Node? { node["securityContext"] }
+    /// e.g. `spec.template.spec.initContainers[1]`.
+    public var path: String { "\(pod.specPath).\(kind.rawValue)[\(index)]" }
+
+    /// The path of a field inside this container.
+    public func path(_ components: String...) -> String {
+        ([path] + components).joined(separator: ".")
+    }
+
+    /// The line of a field inside the container, or of the nearest existing parent.
+    public func line(_ components: String...) -> Int {
+        var current = node
+        var line = node.line
+        for component in components {
+            guard let position = current.keyPosition(component), let child = current[component] else { break }
+            line = position.line
+            current = child
+        }
+        return line
+    }
+
+    /// A security-context setting as Kubernetes applies it: the container's own value, else the
+    /// pod's (for the settings a pod-level securityContext provides). `windowsOptions` merges
+    /// field by field, as the kubelet does.
+    public func effective(_ field: EffectiveField) -> Node? {
+        switch field {
+        case .windowsOption(let name):
+            return securityContext?["windowsOptions"]?[name] ?? pod.securityContext?["windowsOptions"]?[name]
+        default:
+            return securityContext?[field.key] ?? pod.securityContext?[field.key]
+        }
+    }
+
+    /// Where the effective value of `field` is set: the container, the pod, or nowhere.
+    public func effectiveSource(_ field: EffectiveField) -> (path: String, line: Int)? {
+        if securityContext?[field.key] != nil {
+            return (path("securityContext", field.key), line("securityContext", field.key))
+        }
+        if pod.securityContext?[field.key] != nil {
+            return (pod.path("securityContext", field.key), pod.line(["securityContext", field.key]))
+        }
+        return nil
+    }
+}
+
+/// Security-context settings that a pod-level securityContext supplies to its containers.
+public enum EffectiveField: Sendable, Equatable {
+    case runAsUser, runAsGroup, runAsNonRoot, seLinuxOptions, seccompProfile, appArmorProfile
+    case windowsOption(String)
+
+    public var key: String {
+        switch self {
+        case .runAsUser: return "runAsUser"
+        case .runAsGroup: return "runAsGroup"
+        case .runAsNonRoot: return "runAsNonRoot"
+        case .seLinuxOptions: return "seLinuxOptions"
+        case .seccompProfile: return "seccompProfile"
+        case .appArmorProfile: return "appArmorProfile"
+        case .windowsOption: return "windowsOptions"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import BrightKeysCore
+import KubeModel
+
+/// One control of the Pod Security Standards violated by a pod, as the upstream evaluator reports
+/// it: a short reason and a detail naming the containers and fields.
+public struct PSSViolation: Sendable, Equatable {
+    /// The upstream check ID, e.g. `privileged`.
+    public let check: String
+    public let reason: String
+    public let detail: String
+    /// The first offending field, for `file:line`.
+    public let path: String
+    public let line: Int
+}
+
+/// What one version of a control reports: nil when the pod is allowed.
+public struct ControlOutcome: Sendable {
+    public let reason: String
+    public let detail: String
+    public let path: String
+    public let line: Int
+
+    public init(reason: String, detail: String, path: String, line: Int) {
+        self.reason = reason
+        self.detail = detail
+        self.path = path
+        self.line = line
+    }
+}
+
+/// The behaviour of a control from a Kubernetes version on. A new behaviour is a new entry; old
+/// entries stay, so that any `-version` evaluates as that release did.
+public struct VersionedRule: Sendable {
+    public let minimum: KubeVersion
+    /// Upstream checks this one replaces at this version (a restricted control superseding the
+    /// baseline one).
+    public let overrides: [String]
+    public let evaluate: @Sendable (PodView) -> ControlOutcome?
+
+    public init(_ minimum: KubeVersion, overrides: [String] = [], _ evaluate: @escaping @Sendable (PodView) -> ControlOutcome?) {
+        self.minimum = minimum
+        self.overrides = overrides
+        self.evaluate = evaluate
+    }
+}
+
+/// A Pod Security Standards control: a check in the registry and a versioned rule set.
+public protocol PodSecurityControl: PodCheck {
+    init()
+    static var upstreamID: String { get }
+    static var level: PodSecurityLevel { get }
+    static var versions: [VersionedRule] { get }
+}
+
+extension PodSecurityControl {
+    /// The rule in force at `version`: the newest whose minimum is not above it.
+    public static func rule(at version: KubeVersion) -> VersionedRule? {
+        versions.last { $0.minimum <= version }
+    }
+
+    public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
+        guard Self.level <= context.pssLevel,
+            !PodSecurityEvaluator.isOverridden(Self.upstreamID, level: context.pssLevel, version: context.pssVersion),
+            let outcome = Self.rule(at: context.pssVersion)?.evaluate(pod)
+        else { return [] }
+        return [finding(pod, path: outcome.path, line: outcome.line, "\(outcome.reason): \(outcome.detail)")]
+    }
+}
+
+/// Evaluates pods like the upstream Pod Security Admission evaluator.
+public enum PodSecurityEvaluator {
+    /// Every control, baseline first, each level in the upstream order of check IDs.
+    public static let controls: [any PodSecurityControl.Type] = [
+        AppArmorProfileControl.self,
+        CapabilitiesBaselineControl.self,
+        HostNamespacesControl.self,
+        HostPathVolumesControl.self,
+        HostPortsControl.self,
+        HostProbesAndLifecycleControl.self,
+        PrivilegedControl.self,
+        ProcMountControl.self,
+        SeccompProfileBaselineControl.self,
+        SELinuxOptionsControl.self,
+        SysctlsControl.self,
+        WindowsHostProcessControl.self,
+        AllowPrivilegeEscalationControl.self,
+        CapabilitiesRestrictedControl.self,
+        RestrictedVolumesControl.self,
+        RunAsNonRootControl.self,
+        RunAsUserControl.self,
+        SeccompProfileRestrictedControl.self,
+    ]
+
+    /// The checks of the registry for every control.
+    public static func checks() -> [any Check] {
+        controls.map { makeCheck($0) }
+    }
+
+    private static func makeCheck<C: PodSecurityControl>(_ type: C.Type) -> any Check {
+        type.init()
+    }
+
+    /// True when a control active at (`level`, `version`) replaces `id`.
+    public static func isOverridden(_ id: String, level: PodSecurityLevel, version: KubeVersion) -> Bool {
+        controls.contains { control in
+            control.level <= level && (control.rule(at: version)?.overrides.contains(id) ?? false)
+        }
+    }
+
+    /// The controls that apply at `level` and `version`, in the upstream evaluation order.
+    public static func activeControls(level: PodSecurityLevel, version: KubeVersion) -> [any PodSecurityControl.Type] {
+        controls.filter { control in
+            control.level <= level && control.rule(at: version) != nil
+                && !isOverridden(control.upstreamID, level: level, version: version)
+        }
+    }
+
+    /// Every violation of `pod` against `level` at `version`.
+    public static func evaluate(_ pod: PodView, level: PodSecurityLevel, version: KubeVersion) -> [PSSViolation] {
+        activeControls(level: level, version: version).compactMap { control in
+            guard let outcome = control.rule(at: version)?.evaluate(pod) else { return nil }
+            return PSSViolation(check: control.upstreamID, reason: outcome.reason, detail: outcome.detail, path: outcome.path, line: outcome.line)
+        }
+    }
+
+    /// The message Pod Security Admission returns for a denied pod.
+    public static func admissionMessage(_ violations: [PSSViolation], level: PodSecurityLevel, version: String) -> String {
+        let parts = violations.map { "\($0.reason) (\($0.detail))" }
+        return "violates PodSecurity \"\(level.rawValue):\(version)\": " + parts.joined(separator: ", ")
+    }
+}

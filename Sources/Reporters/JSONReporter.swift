@@ -1,0 +1,61 @@
+import BrightKeysCore
+import KubeModel
+
+/// `-o json`: the stable, camelCase machine format of a scan.
+public enum JSONReporter {
+    public static func render(_ report: ScanReport) -> String {
+        let summary: JSONValue = .object([
+            ("files", .int(report.filesRead)),
+            ("objects", .int(report.objectsScanned)),
+            ("findings", .int(report.findings.count)),
+            ("suppressed", .int(report.suppressed.count)),
+            ("inputErrors", .int(report.inputErrors.count)),
+            ("bySeverity", .object(report.severityCounts.map { ($0.0.rawValue, .int($0.1)) })),
+        ])
+        let root: JSONValue = .object([
+            ("summary", summary),
+            ("findings", .array(report.sortedFindings.map(json))),
+            ("inputErrors", .array(report.sortedErrors.map(json))),
+            ("notes", .array(report.notes.map { .object([("file", .string($0.file)), ("line", .int($0.line)), ("message", .string($0.message))]) })),
+            (
+                "suppressed",
+                .array(
+                    report.suppressed.map {
+                        .object([
+                            ("checkId", .string($0.finding.checkID)), ("file", .string($0.finding.file)), ("line", .int($0.finding.line)),
+                            ("object", .string($0.finding.objectName)), ("source", .string($0.source)), ("reason", .string($0.reason)),
+                        ])
+                    })
+            ),
+            ("configNotes", .array(report.configNotes.map { .string($0) })),
+        ])
+        return root.rendered(pretty: true) + "\n"
+    }
+
+    static func json(_ finding: Finding) -> JSONValue {
+        .object([
+            ("checkId", .string(finding.checkID)),
+            ("slug", .string(finding.slug)),
+            ("title", .string(finding.title)),
+            ("severity", .string(finding.severity.rawValue)),
+            ("message", .string(finding.message)),
+            ("file", .string(finding.file)),
+            ("line", .int(finding.line)),
+            ("path", .string(finding.path)),
+            ("apiVersion", .string(finding.apiVersion)),
+            ("kind", .string(finding.kind)),
+            ("namespace", .string(finding.namespace)),
+            ("name", .string(finding.name)),
+            ("controls", .array(finding.controlTags.map { .string($0) })),
+        ])
+    }
+
+    static func json(_ error: InputError) -> JSONValue {
+        .object([
+            ("file", .string(error.file)),
+            ("line", error.position.map { .int($0.line) } ?? .null),
+            ("column", error.position.map { .int($0.column) } ?? .null),
+            ("message", .string(error.message)),
+        ])
+    }
+}

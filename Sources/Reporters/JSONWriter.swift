@@ -1,0 +1,80 @@
+/// A small JSON builder that writes keys in the order given, so output is stable and diffable.
+public indirect enum JSONValue: Sendable, Equatable {
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        lhs.rendered() == rhs.rendered()
+    }
+
+    /// Compact JSON, or indented with two spaces when `pretty`.
+    public func rendered(pretty: Bool = false) -> String {
+        var output = ""
+        write(into: &output, pretty: pretty, indent: 0)
+        return output
+    }
+
+    private func write(into output: inout String, pretty: Bool, indent: Int) {
+        switch self {
+        case .string(let text): JSONValue.escape(text, into: &output)
+        case .int(let number): output += String(number)
+        case .double(let number): output += number.isFinite ? String(number) : "null"
+        case .bool(let flag): output += flag ? "true" : "false"
+        case .null: output += "null"
+        case .array(let items):
+            if items.isEmpty {
+                output += "[]"
+                return
+            }
+            output += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { output += "," }
+                if pretty { output += "\n" + String(repeating: "  ", count: indent + 1) }
+                item.write(into: &output, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { output += "\n" + String(repeating: "  ", count: indent) }
+            output += "]"
+        case .object(let fields):
+            if fields.isEmpty {
+                output += "{}"
+                return
+            }
+            output += "{"
+            for (index, (key, value)) in fields.enumerated() {
+                if index > 0 { output += "," }
+                if pretty { output += "\n" + String(repeating: "  ", count: indent + 1) }
+                JSONValue.escape(key, into: &output)
+                output += pretty ? ": " : ":"
+                value.write(into: &output, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { output += "\n" + String(repeating: "  ", count: indent) }
+            output += "}"
+        }
+    }
+
+    static func escape(_ text: String, into output: inout String) {
+        output += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import BrightKeysCore
+import Checks
+import Foundation
+import KubeModel
+import Reporters
+
+enum ScanFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, sarif, junit
+}
+
+extension Severity: ExpressibleByArgument {}
+extension PodSecurityLevel: ExpressibleByArgument {}
+
+/// Loads the configuration named by `--config`, or `.brightkeys.yaml` in the working directory.
+func loadConfig(_ path: String?) throws -> ScanConfig {
+    let file = path ?? ".brightkeys.yaml"
+    guard path != nil || FileManager.default.fileExists(atPath: file) else { return ScanConfig() }
+    switch ScanConfig.load(file: file) {
+    case .success(let config): return config
+    case .failure(let error):
+        writeErr(error.description + "\n")
+        throw ExitCode(2)
+    }
+}
+
+func parseVersion(_ text: String) throws -> KubeVersion {
+    guard let version = KubeVersion(parsing: text) else {
+        throw ValidationError("version must be v1.N (e.g. v1.31) or latest, not \"\(text)\"")
+    }
+    return version
+}
+
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan", abstract: "Run every check over manifests (files, directories, - for stdin).")
+
+    @Argument(help: "Files, directories (searched recursively for .yaml, .yml, .json) or - for standard input.")
+    var paths: [String] = []
+
+    @Option(name: [.short, .customLong("format")], help: "text, json, sarif or junit.")
+    var output: ScanFormat = .text
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding has at least this severity: info, low, medium, high, critical.")
+    var failOn: Severity = .low
+
+    @Option(name: .customLong("pss-level"), help: "The Pod Security Standards level whose controls count: baseline or restricted.")
+    var pssLevel: PodSecurityLevel?
+
+    @Option(name: .customLong("pss-version"), help: "The Pod Security Standards version: v1.N or latest.")
+    var pssVersion: String?
+
+    @Option(name: .customLong("config"), help: "Configuration file (default: .brightkeys.yaml in the working directory, if present).")
+    var configPath: String?
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("name at least one file, directory, or - for standard input") }
+        if let pssVersion { _ = try parseVersion(pssVersion) }
+    }
+
+    func run() throws {
+        let config = try loadConfig(configPath)
+        let version = try pssVersion.map(parseVersion) ?? config.pssVersion ?? .newest
+        let context = CheckContext(
+            pssLevel: pssLevel ?? config.pssLevel ?? .restricted, pssVersion: version,
+            catalog: WorkloadCatalog(extra: config.podSpecPaths))
+        let registry = try BuiltinChecks.registry()
+        var scanner = Scanner(registry: registry, config: config, context: context)
+        scanner.recordEvaluations = output == .junit
+        let report = scanner.scan(paths: paths)
+        switch output {
+        case .text:
+            writeOut(TextReporter(color: outputOptions.useColor).render(report))
+        case .json:
+            writeOut(JSONReporter.render(report))
+        case .sarif:
+            writeOut(SARIFReporter.render(report, descriptors: registry.descriptors, version: BrightKeys.version))
+        case .junit:
+            writeOut(JUnitReporter.render(report))
+        }
+        if output != .text {
+            // Machine formats keep stdout clean; people still see problems and the tally.
+            for error in report.sortedErrors { writeErr("\(error.description)\n") }
+            writeErr(TextReporter(color: false).summary(report) + "\n")
+        }
+        if report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
+        if !report.inputErrors.isEmpty { throw ExitCode(2) }
+    }
+}
