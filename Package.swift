@@ -35,7 +35,9 @@ let package = Package(
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "PodSecurityTests", dependencies: ["PodSecurity", "BrightKeysCore", "KubeModel"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "CheckTesting", "BrightKeysCore", "KubeModel"]),
-        .testTarget(name: "ReportersTests", dependencies: ["Reporters", "Checks", "BrightKeysCore", "KubeModel"]),
-        .testTarget(name: "CLITests", dependencies: ["KubeModel"]),
+        .testTarget(
+            name: "ReportersTests", dependencies: ["Reporters", "Checks", "BrightKeysCore", "KubeModel"],
+            exclude: ["Golden"]),
+        .testTarget(name: "CLITests", dependencies: ["brightkeys"]),
     ]
 )

@@ -18,9 +18,15 @@ public struct CheckContext: Sendable {
 public protocol Check: Sendable {
     static var descriptor: CheckDescriptor { get }
     func evaluate(_ object: KubeObject, in context: CheckContext) -> [Finding]
+    /// The same, with the object's pod spec already found (the scanner finds it once per object).
+    func evaluate(_ object: KubeObject, pod: PodView?, in context: CheckContext) -> [Finding]
 }
 
 extension Check {
+    public func evaluate(_ object: KubeObject, pod: PodView?, in context: CheckContext) -> [Finding] {
+        evaluate(object, in: context)
+    }
+
     public var descriptor: CheckDescriptor { Self.descriptor }
 
     /// A finding of this check on `object`.
@@ -37,7 +43,11 @@ public protocol PodCheck: Check {
 
 extension PodCheck {
     public func evaluate(_ object: KubeObject, in context: CheckContext) -> [Finding] {
-        guard let pod = context.catalog.podView(for: object) else { return [] }
+        evaluate(object, pod: context.catalog.podView(for: object), in: context)
+    }
+
+    public func evaluate(_ object: KubeObject, pod: PodView?, in context: CheckContext) -> [Finding] {
+        guard let pod else { return [] }
         return evaluate(pod: pod, in: context)
     }
 

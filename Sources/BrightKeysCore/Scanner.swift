@@ -116,9 +116,10 @@ public struct Scanner: Sendable {
     public func evaluate(_ object: KubeObject, into report: inout ScanReport) {
         let ignored = Self.ignoredChecks(object)
         let ignoreReason = object.annotations[Annotations.ignoreReason] ?? ""
+        let pod = context.catalog.podView(for: object)
         for check in active {
             let descriptor = check.descriptor
-            let found = check.evaluate(object, in: context)
+            let found = check.evaluate(object, pod: pod, in: context)
             if recordEvaluations {
                 report.evaluations.append(
                     ScanReport.Evaluation(

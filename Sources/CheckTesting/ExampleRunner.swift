@@ -1,6 +1,6 @@
-import Foundation
 import BrightKeysCore
 import Checks
+import Foundation
 import KubeModel
 
 /// Turns a check's examples into manifests and runs them, so that one parameterized test can
@@ -97,7 +97,9 @@ public enum ExampleRunner {
     }
 
     /// Runs one check (through a scanner, so suppression applies) on a manifest.
-    public static func findings(of check: any Check, in yaml: String, context: CheckContext = CheckContext()) throws -> (findings: [Finding], loaded: LoadedFile) {
+    public static func findings(of check: any Check, in yaml: String, context: CheckContext = CheckContext()) throws -> (
+        findings: [Finding], loaded: LoadedFile
+    ) {
         let registry = try CheckRegistry([check])
         let scanner = Scanner(registry: registry, context: context)
         let loaded = objects(yaml)

@@ -66,11 +66,21 @@ public struct PodView: Sendable {
     /// The pod's metadata (labels, annotations).
     public let metadata: Node?
 
+    /// Every container in the order Kubernetes validates them: init, regular, ephemeral.
+    public private(set) var containers: [ContainerView] = []
+
     public init(object: KubeObject, spec: Node, specPath: String, metadata: Node?) {
         self.object = object
         self.spec = spec
         self.specPath = specPath
         self.metadata = metadata
+        var result: [ContainerView] = []
+        for kind in [ContainerKind.initContainer, .container, .ephemeralContainer] {
+            for (index, node) in (spec[kind.rawValue]?.items ?? []).enumerated() {
+                result.append(ContainerView(podPath: specPath, podSecurityContext: spec["securityContext"], kind: kind, index: index, node: node))
+            }
+        }
+        containers = result
     }
 
     public var annotations: [String: String] { KubeObject.stringMap(metadata?["annotations"]) }
@@ -79,17 +89,6 @@ public struct PodView: Sendable {
     /// The path of a field of the spec, e.g. `path("securityContext", "runAsUser")`.
     public func path(_ components: String...) -> String {
         ([specPath] + components).joined(separator: ".")
-    }
-
-    /// Every container in the order Kubernetes validates them: init, regular, ephemeral.
-    public var containers: [ContainerView] {
-        var result: [ContainerView] = []
-        for kind in [ContainerKind.initContainer, .container, .ephemeralContainer] {
-            for (index, node) in (spec[kind.rawValue]?.items ?? []).enumerated() {
-                result.append(ContainerView(pod: self, kind: kind, index: index, node: node))
-            }
-        }
-        return result
     }
 
     /// `spec.os.name == windows`: some restricted controls do not apply to Windows pods.
@@ -115,7 +114,10 @@ public struct PodView: Sendable {
 
 /// One container of a pod.
 public struct ContainerView: Sendable {
-    public let pod: PodView
+    /// Path of the pod spec that holds the container.
+    public let podPath: String
+    /// The pod-level securityContext the container inherits from.
+    public let podSecurityContext: Node?
     public let kind: ContainerKind
     public let index: Int
     public let node: Node
@@ -123,7 +125,7 @@ public struct ContainerView: Sendable {
     public var name: String { node["name"]?.scalarText ?? "" }
     public var securityContext: Node? { node["securityContext"] }
     /// e.g. `spec.template.spec.initContainers[1]`.
-    public var path: String { "\(pod.specPath).\(kind.rawValue)[\(index)]" }
+    public var path: String { "\(podPath).\(kind.rawValue)[\(index)]" }
 
     /// The path of a field inside this container.
     public func path(_ components: String...) -> String {
@@ -148,9 +150,9 @@ public struct ContainerView: Sendable {
     public func effective(_ field: EffectiveField) -> Node? {
         switch field {
         case .windowsOption(let name):
-            return securityContext?["windowsOptions"]?[name] ?? pod.securityContext?["windowsOptions"]?[name]
+            return securityContext?["windowsOptions"]?[name] ?? podSecurityContext?["windowsOptions"]?[name]
         default:
-            return securityContext?[field.key] ?? pod.securityContext?[field.key]
+            return securityContext?[field.key] ?? podSecurityContext?[field.key]
         }
     }
 
@@ -159,8 +161,8 @@ public struct ContainerView: Sendable {
         if securityContext?[field.key] != nil {
             return (path("securityContext", field.key), line("securityContext", field.key))
         }
-        if pod.securityContext?[field.key] != nil {
-            return (pod.path("securityContext", field.key), pod.line(["securityContext", field.key]))
+        if let podContext = podSecurityContext, let position = podContext.keyPosition(field.key) {
+            return ("\(podPath).securityContext.\(field.key)", position.line)
         }
         return nil
     }

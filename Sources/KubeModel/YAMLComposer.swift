@@ -82,7 +82,7 @@ struct YAMLComposer {
             }
             yaml_parser_set_input_string(&parser, start, bytes.count)
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            return parseStream(&parser, warnings: &warnings)
+            return parseStream(&parser, bytes, warnings: &warnings)
         }
     }
 
@@ -90,7 +90,7 @@ struct YAMLComposer {
         SourcePosition(line: Int(mark.line) + lineOffset + 1, column: Int(mark.column) + 1)
     }
 
-    private func parserProblem(_ parser: inout yaml_parser_t) -> ParseProblem {
+    private func parserProblem(_ parser: inout yaml_parser_t, _ bytes: UnsafeRawBufferPointer) -> ParseProblem {
         var message = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         if let context = parser.context.map({ String(cString: $0) }) {
             message += " \(context)"
@@ -98,10 +98,23 @@ struct YAMLComposer {
         if parser.error == YAML_MEMORY_ERROR {
             message = "out of memory while parsing"
         }
+        if parser.error == YAML_READER_ERROR {
+            // Encoding problems carry a byte offset, not a mark: count the lines before it.
+            let offset = min(Int(parser.problem_offset), bytes.count)
+            var line = 0
+            var lineStart = 0
+            for index in 0..<offset where bytes[index] == 0x0A {
+                line += 1
+                lineStart = index + 1
+            }
+            return ParseProblem(
+                message: "\(message) (byte \(parser.problem_offset))",
+                position: SourcePosition(line: line + lineOffset + 1, column: offset - lineStart + 1))
+        }
         return ParseProblem(message: message, position: position(parser.problem_mark))
     }
 
-    private func parseStream(_ parser: inout yaml_parser_t, warnings: inout [ParseProblem]) -> Result<[Node?], ParseProblem> {
+    private func parseStream(_ parser: inout yaml_parser_t, _ bytes: UnsafeRawBufferPointer, warnings: inout [ParseProblem]) -> Result<[Node?], ParseProblem> {
         var documents: [Node?] = []
         var stack: [Frame] = []
         var anchors: [String: (node: Node, size: Int)] = [:]
@@ -112,7 +125,7 @@ struct YAMLComposer {
 
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else {
-                return .failure(parserProblem(&parser))
+                return .failure(parserProblem(&parser, bytes))
             }
             defer { yaml_event_delete(&event) }
             let at = position(event.start_mark)
@@ -232,7 +245,7 @@ struct YAMLComposer {
                     stack.append(.mapping(frame))
                     return .failure(ParseProblem(message: "a mapping key must be a scalar", position: node.position))
                 case .string(let text):
-                    frame.pendingKey = (text, node.position, false)
+                    frame.pendingKey = (text, node.position, text == "<<")
                 case .null:
                     frame.pendingKey = ("null", node.position, false)
                 default:

@@ -39,7 +39,9 @@ public enum CatalogReporter {
 
     public static func explain(_ descriptor: CheckDescriptor, markdown: Bool = false) -> String {
         var output = markdown ? "## \(descriptor.id) \(descriptor.slug)\n\n" : "\(descriptor.id) \(descriptor.slug)\n"
-        output += markdown ? "**\(descriptor.title)**, severity \(descriptor.severity.rawValue).\n\n" : "\(descriptor.title) (severity \(descriptor.severity.rawValue))\n\n"
+        output +=
+            markdown
+            ? "**\(descriptor.title)**, severity \(descriptor.severity.rawValue).\n\n" : "\(descriptor.title) (severity \(descriptor.severity.rawValue))\n\n"
         if !descriptor.controls.isEmpty {
             output += "Controls: \(descriptor.controls.map(\.description).joined(separator: "; "))\n\n"
         }

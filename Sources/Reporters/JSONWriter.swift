@@ -58,6 +58,12 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     static func escape(_ text: String, into output: inout String) {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            output += "\""
+            output += text
+            output += "\""
+            return
+        }
         output += "\""
         for scalar in text.unicodeScalars {
             switch scalar {

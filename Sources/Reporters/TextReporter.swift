@@ -39,7 +39,8 @@ public struct TextReporter {
                 output += "  \(position.padding(to: 7)) \(paint("error".padding(to: 8), "1;35")) input error: \(error.message)\n"
             }
             for finding in byFile[file] ?? [] {
-                output += "  \(String(finding.line).padding(to: 7)) \(severityLabel(finding.severity)) \(finding.checkID) \(finding.slug)  \(finding.objectName)\n"
+                output +=
+                    "  \(String(finding.line).padding(to: 7)) \(severityLabel(finding.severity)) \(finding.checkID) \(finding.slug)  \(finding.objectName)\n"
                 output += "          \(finding.message)\n"
             }
         }

@@ -6,26 +6,32 @@ public struct ImageLatestTagCheck: PodCheck {
     public static let descriptor = CheckDescriptor(
         id: "BK-IMG-001", slug: "image-latest-tag", title: "Image without a tag or tagged latest", severity: .medium,
         controls: [],
-        rationale: "An untagged or :latest image can change under a running workload, so what was scanned is not what runs and a rollback has nothing to return to.",
+        rationale:
+            "An untagged or :latest image can change under a running workload, so what was scanned is not what runs and a rollback has nothing to return to.",
         remediation: "Give every image an explicit version tag, or better a digest.",
         passing: [
             Example(pod: "containers: [{name: app, image: nginx:1.27.2}]"),
-            Example(pod: "containers: [{name: app, image: \"registry.local:5000/team/app@sha256:4f3c5e8a1b2d3c4e5f60718293a4b5c6d7e8f90112233445566778899aabbccd\"}]"),
+            Example(
+                pod:
+                    "containers: [{name: app, image: \"registry.local:5000/team/app@sha256:4f3c5e8a1b2d3c4e5f60718293a4b5c6d7e8f90112233445566778899aabbccd\"}]"
+            ),
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  ↓image: nginx
-                """),
-            Example(pod: """
-                initContainers:
-                - name: setup
-                  ↓image: registry.local:5000/tools:latest
-                containers:
-                - name: app
-                  image: nginx:1.27.2
-                """),
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      ↓image: nginx
+                    """),
+            Example(
+                pod: """
+                    initContainers:
+                    - name: setup
+                      ↓image: registry.local:5000/tools:latest
+                    containers:
+                    - name: app
+                      image: nginx:1.27.2
+                    """),
         ])
 
     public init() {}

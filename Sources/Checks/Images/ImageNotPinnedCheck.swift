@@ -5,17 +5,19 @@ import KubeModel
 public struct ImageNotPinnedCheck: PodCheck {
     public static let descriptor = CheckDescriptor(
         id: "BK-IMG-002", slug: "image-not-pinned", title: "Image not pinned by digest", severity: .low,
-        rationale: "A tag can be pointed at different content at any time; only a digest guarantees that the image scanned and approved is the image that runs.",
+        rationale:
+            "A tag can be pointed at different content at any time; only a digest guarantees that the image scanned and approved is the image that runs.",
         remediation: "Reference the image by digest, e.g. nginx:1.27.2@sha256:<digest>.",
         passing: [
             Example(pod: "containers: [{name: app, image: \"nginx:1.27.2@sha256:4f3c5e8a1b2d3c4e5f60718293a4b5c6d7e8f90112233445566778899aabbccd\"}]")
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  ↓image: nginx:1.27.2
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      ↓image: nginx:1.27.2
+                    """)
         ])
 
     public init() {}

@@ -5,29 +5,32 @@ import KubeModel
 public struct ExposedDashboardCheck: Check {
     public static let descriptor = CheckDescriptor(
         id: "BK-NET-001", slug: "exposed-dashboard", title: "Kubernetes Dashboard exposed outside the cluster", severity: .critical,
-        rationale: "An externally reachable Kubernetes Dashboard is one of the most exploited entry points into clusters; with a privileged service account it is a remote cluster-admin console.",
+        rationale:
+            "An externally reachable Kubernetes Dashboard is one of the most exploited entry points into clusters; with a privileged service account it is a remote cluster-admin console.",
         remediation: "Make the Dashboard Service type ClusterIP and reach it through kubectl proxy or an authenticating proxy.",
         passing: [
-            Example(object: """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: kubernetes-dashboard, namespace: kubernetes-dashboard}
-                spec:
-                  type: ClusterIP
-                  selector: {k8s-app: kubernetes-dashboard}
-                  ports: [{port: 443, targetPort: 8443}]
-                """)
+            Example(
+                object: """
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: kubernetes-dashboard, namespace: kubernetes-dashboard}
+                    spec:
+                      type: ClusterIP
+                      selector: {k8s-app: kubernetes-dashboard}
+                      ports: [{port: 443, targetPort: 8443}]
+                    """)
         ],
         failing: [
-            Example(object: """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: kubernetes-dashboard, namespace: kubernetes-dashboard}
-                spec:
-                  ↓type: LoadBalancer
-                  selector: {k8s-app: kubernetes-dashboard}
-                  ports: [{port: 443, targetPort: 8443}]
-                """)
+            Example(
+                object: """
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: kubernetes-dashboard, namespace: kubernetes-dashboard}
+                    spec:
+                      ↓type: LoadBalancer
+                      selector: {k8s-app: kubernetes-dashboard}
+                      ports: [{port: 443, targetPort: 8443}]
+                    """)
         ])
 
     public init() {}

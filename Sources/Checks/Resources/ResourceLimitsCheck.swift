@@ -12,19 +12,21 @@ public struct ResourceLimitsCheck: PodCheck {
             Example(pod: "containers: [{name: app, image: a:1, resources: {limits: {cpu: 500m, memory: 256Mi}}}]")
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - ↓name: app
-                  image: a:1
-                """),
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  resources:
-                    ↓limits:
-                      memory: 256Mi
-                """),
+            Example(
+                pod: """
+                    containers:
+                    - ↓name: app
+                      image: a:1
+                    """),
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      resources:
+                        ↓limits:
+                          memory: 256Mi
+                    """),
         ])
 
     public init() {}

@@ -13,11 +13,12 @@ public struct ResourceRequestsCheck: PodCheck {
             Example(pod: "containers: [{name: app, image: a:1, resources: {limits: {cpu: 100m, memory: 128Mi}}}]"),
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - ↓name: app
-                  image: a:1
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - ↓name: app
+                      image: a:1
+                    """)
         ])
 
     public init() {}

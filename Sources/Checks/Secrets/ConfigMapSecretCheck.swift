@@ -1,4 +1,3 @@
-import Foundation
 import BrightKeysCore
 import KubeModel
 
@@ -10,32 +9,35 @@ public struct ConfigMapSecretCheck: Check {
         rationale: "ConfigMaps are readable by many roles, shown in plain text by kubectl, and not covered by encryption at rest for Secrets.",
         remediation: "Move the credential into a Secret or an external secret store and mount it from there.",
         passing: [
-            Example(object: """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: app}
-                data:
-                  LOG_LEVEL: info
-                  DB_PASSWORD_FILE: /run/secrets/db
-                """)
+            Example(
+                object: """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: app}
+                    data:
+                      LOG_LEVEL: info
+                      DB_PASSWORD_FILE: /run/secrets/db
+                    """)
         ],
         failing: [
-            Example(object: """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: app}
-                data:
-                  ↓DB_PASSWORD: correct-horse-battery
-                """),
-            Example(object: """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: app}
-                data:
-                  ↓settings.ini: |
-                    [db]
-                    password = correct-horse-battery
-                """),
+            Example(
+                object: """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: app}
+                    data:
+                      ↓DB_PASSWORD: correct-horse-battery
+                    """),
+            Example(
+                object: """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: app}
+                    data:
+                      ↓settings.ini: |
+                        [db]
+                        password = correct-horse-battery
+                    """),
         ])
 
     public init() {}
@@ -71,13 +73,13 @@ public struct ConfigMapSecretCheck: Check {
     static func embeddedCredential(in text: String) -> (Int, String)? {
         guard text.contains("\n") else { return nil }
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmedASCII()
             guard !trimmed.hasPrefix("#"), !trimmed.hasPrefix(";"),
                 let separator = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" })
             else { continue }
-            let key = trimmed[..<separator].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-            var value = trimmed[trimmed.index(after: separator)...].trimmingCharacters(in: .whitespaces)
-            value = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"',"))
+            let quotes: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "'")]
+            let key = String(trimmed[..<separator].trimmedASCII(quotes))
+            let value = String(trimmed[trimmed.index(after: separator)...].trimmedASCII(quotes.union([UInt8(ascii: ",")])))
             guard !key.isEmpty, !key.contains(" "), !value.isEmpty, CredentialDetector.isCredentialName(key),
                 !CredentialDetector.isPlaceholder(value), !isNameServiceSource(value)
             else { continue }

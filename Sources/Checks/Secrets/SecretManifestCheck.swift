@@ -8,21 +8,23 @@ public struct SecretManifestCheck: Check {
         rationale: "A Secret manifest holding data puts the secret in version control, merely base64-encoded, where every clone keeps it forever.",
         remediation: "Keep the value in an external secret store (External Secrets, Sealed Secrets, a CSI secrets driver) and commit only the reference.",
         passing: [
-            Example(object: """
-                apiVersion: v1
-                kind: Secret
-                metadata: {name: tls}
-                type: kubernetes.io/service-account-token
-                """)
+            Example(
+                object: """
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: tls}
+                    type: kubernetes.io/service-account-token
+                    """)
         ],
         failing: [
-            Example(object: """
-                apiVersion: v1
-                kind: Secret
-                metadata: {name: db}
-                ↓stringData:
-                  password: hunter2
-                """)
+            Example(
+                object: """
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: db}
+                    ↓stringData:
+                      password: hunter2
+                    """)
         ])
 
     public init() {}

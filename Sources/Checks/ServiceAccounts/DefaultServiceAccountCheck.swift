@@ -10,15 +10,17 @@ public struct DefaultServiceAccountCheck: PodCheck {
         remediation: "Create a service account for the application and set serviceAccountName to it.",
         passing: [Example(pod: "serviceAccountName: web\ncontainers: [{name: app, image: a:1}]")],
         failing: [
-            Example(pod: """
-                ↓containers:
-                - name: app
-                  image: a:1
-                """),
-            Example(pod: """
-                ↓serviceAccountName: default
-                containers: [{name: app, image: a:1}]
-                """),
+            Example(
+                pod: """
+                    ↓containers:
+                    - name: app
+                      image: a:1
+                    """),
+            Example(
+                pod: """
+                    ↓serviceAccountName: default
+                    containers: [{name: app, image: a:1}]
+                    """),
         ])
 
     public init() {}

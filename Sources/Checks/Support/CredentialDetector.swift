@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Decides whether a literal value in a manifest is a credential, without ever returning it.
 enum CredentialDetector {
@@ -79,9 +83,9 @@ enum CredentialDetector {
 
     /// True for values that stand for something to fill in rather than a real value.
     static func isPlaceholder(_ value: String) -> Bool {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = String(value.trimmedASCII())
         if trimmed.isEmpty { return true }
-        if trimmed.contains("$(") || trimmed.contains("${") || trimmed.contains("{{") { return true }
+        if trimmed.containsBytes("$(") || trimmed.containsBytes("${") || trimmed.containsBytes("{{") { return true }
         if trimmed.hasPrefix("<") && trimmed.hasSuffix(">") { return true }
         let upper = trimmed.uppercased()
         if ["INSERT_", "REPLACE", "YOUR_", "CHANGE_ME_TO"].contains(where: upper.hasPrefix) || upper.hasSuffix("_VAL") { return true }
@@ -96,10 +100,10 @@ enum CredentialDetector {
 
     /// Known token formats, in the order they are tried.
     static func knownFormat(_ value: String) -> String? {
-        if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") { return "a private key" }
-        if let range = value.range(of: "AKIA") ?? value.range(of: "ASIA") {
-            let rest = value[range.upperBound...].prefix(16)
-            if rest.count == 16, rest.allSatisfy({ $0.isUppercase || $0.isNumber }) { return "an AWS access key ID" }
+        if value.containsBytes("-----BEGIN") && value.containsBytes("PRIVATE KEY") { return "a private key" }
+        if let offset = value.firstByteOffset(of: "AKIA") ?? value.firstByteOffset(of: "ASIA") {
+            let rest = value.utf8.dropFirst(offset + 4).prefix(16)
+            if rest.count == 16, rest.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) }) { return "an AWS access key ID" }
         }
         if value.hasPrefix("eyJ") {
             let parts = value.split(separator: ".", omittingEmptySubsequences: false)
@@ -125,8 +129,8 @@ enum CredentialDetector {
 
     /// `scheme://user:password@host`.
     static func hasURLPassword(_ value: String) -> Bool {
-        guard let scheme = value.range(of: "://") else { return false }
-        let rest = value[scheme.upperBound...]
+        guard let offset = value.firstByteOffset(of: "://") else { return false }
+        let rest = Substring(value.utf8.dropFirst(offset + 3))
         guard let at = rest.firstIndex(of: "@") else { return false }
         let userInfo = rest[..<at]
         guard !userInfo.contains("/"), let colon = userInfo.firstIndex(of: ":") else { return false }
@@ -146,8 +150,10 @@ enum CredentialDetector {
     }
 
     static func looksRandom(_ value: String) -> Bool {
-        guard value.count >= 24, value.count <= 512, !value.contains(" "), !value.contains("/") || !value.contains(".") else { return false }
-        guard !value.contains("://"), !value.hasPrefix("sha256:") else { return false }
+        guard value.utf8.count >= 24, value.utf8.count <= 512, !value.utf8.contains(0x20),
+            !value.utf8.contains(UInt8(ascii: "/")) || !value.utf8.contains(UInt8(ascii: "."))
+        else { return false }
+        guard !value.containsBytes("://"), !value.hasPrefix("sha256:") else { return false }
         let hasUpper = value.contains(where: \.isUppercase)
         let hasLower = value.contains(where: \.isLowercase)
         let hasDigit = value.contains(where: \.isNumber)

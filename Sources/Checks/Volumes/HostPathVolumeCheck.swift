@@ -10,13 +10,14 @@ public struct HostPathVolumeCheck: PodCheck {
         remediation: "Replace the hostPath volume with an emptyDir, a ConfigMap, a Secret or a PersistentVolumeClaim.",
         passing: [Example(pod: "containers: [{name: app, image: a:1}]\nvolumes: [{name: cache, emptyDir: {}}]")],
         failing: [
-            Example(pod: """
-                containers: [{name: app, image: a:1}]
-                volumes:
-                - name: docker
-                  ↓hostPath:
-                    path: /var/run/docker.sock
-                """)
+            Example(
+                pod: """
+                    containers: [{name: app, image: a:1}]
+                    volumes:
+                    - name: docker
+                      ↓hostPath:
+                        path: /var/run/docker.sock
+                    """)
         ])
 
     /// Paths whose exposure hands over the node.

@@ -14,18 +14,20 @@ public struct AllowPrivilegeEscalationControl: PodSecurityControl {
         remediation: "Set securityContext.allowPrivilegeEscalation to false on every container.",
         passing: [Example(pod: "containers: [{name: app, image: a:1, securityContext: {allowPrivilegeEscalation: false}}]")],
         failing: [
-            Example(pod: """
-                containers:
-                - ↓name: app
-                  image: a:1
-                """),
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    ↓allowPrivilegeEscalation: true
-                """),
+            Example(
+                pod: """
+                    containers:
+                    - ↓name: app
+                      image: a:1
+                    """),
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        ↓allowPrivilegeEscalation: true
+                    """),
         ])
 
     static func evaluate(_ pod: PodView) -> ControlOutcome? {

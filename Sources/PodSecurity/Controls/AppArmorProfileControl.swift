@@ -15,14 +15,15 @@ public struct AppArmorProfileControl: PodSecurityControl {
         remediation: "Remove the unconfined AppArmor profile; use RuntimeDefault or a Localhost profile.",
         passing: [Example(pod: "securityContext: {appArmorProfile: {type: RuntimeDefault}}\ncontainers: [{name: app, image: a:1}]")],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    appArmorProfile:
-                      ↓type: Unconfined
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        appArmorProfile:
+                          ↓type: Unconfined
+                    """)
         ])
 
     static let annotationPrefix = "container.apparmor.security.beta.kubernetes.io/"

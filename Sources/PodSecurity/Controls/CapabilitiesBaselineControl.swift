@@ -13,14 +13,15 @@ public struct CapabilitiesBaselineControl: PodSecurityControl {
         remediation: "Remove every capability outside the runtime's default set from securityContext.capabilities.add.",
         passing: [Example(pod: "containers: [{name: app, image: a:1, securityContext: {capabilities: {add: [NET_BIND_SERVICE, CHOWN]}}}]")],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    capabilities:
-                      ↓add: [NET_ADMIN, CHOWN]
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        capabilities:
+                          ↓add: [NET_ADMIN, CHOWN]
+                    """)
         ])
 
     static let allowed: Set<String> = [

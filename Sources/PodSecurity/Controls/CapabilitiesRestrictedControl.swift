@@ -13,14 +13,15 @@ public struct CapabilitiesRestrictedControl: PodSecurityControl {
         remediation: "Set securityContext.capabilities.drop to [\"ALL\"] and add back only NET_BIND_SERVICE if needed.",
         passing: [Example(pod: "containers: [{name: app, image: a:1, securityContext: {capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}}}]")],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    ↓capabilities:
-                      drop: [NET_RAW]
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        ↓capabilities:
+                          drop: [NET_RAW]
+                    """)
         ])
 
     static func evaluate(_ pod: PodView) -> ControlOutcome? {

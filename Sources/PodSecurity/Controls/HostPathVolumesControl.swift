@@ -13,12 +13,13 @@ public struct HostPathVolumesControl: PodSecurityControl {
         remediation: "Replace hostPath volumes with emptyDir, configMap, secret or persistentVolumeClaim volumes.",
         passing: [Example(pod: "containers: [{name: app, image: a:1}]\nvolumes: [{name: data, emptyDir: {}}]")],
         failing: [
-            Example(pod: """
-                containers: [{name: app, image: a:1}]
-                volumes:
-                - name: host
-                  ↓hostPath: {path: /var/log}
-                """)
+            Example(
+                pod: """
+                    containers: [{name: app, image: a:1}]
+                    volumes:
+                    - name: host
+                      ↓hostPath: {path: /var/log}
+                    """)
         ])
 
     public static let versions = [

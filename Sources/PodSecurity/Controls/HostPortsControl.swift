@@ -13,14 +13,15 @@ public struct HostPortsControl: PodSecurityControl {
         remediation: "Remove hostPort from container ports and expose the pod through a Service.",
         passing: [Example(pod: "containers: [{name: app, image: a:1, ports: [{containerPort: 80}, {containerPort: 81, hostPort: 0}]}]")],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  ports:
-                  - containerPort: 80
-                    ↓hostPort: 8080
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      ports:
+                      - containerPort: 80
+                        ↓hostPort: 8080
+                    """)
         ])
 
     public static let versions = [
@@ -41,7 +42,8 @@ public struct HostPortsControl: PodSecurityControl {
             let count = offenders.names.count
             return offenders.outcome(
                 reason: "hostPort",
-                detail: "\(Detail.containers(offenders.names)) \(Detail.pluralize("uses", "use", count)) \(Detail.pluralize("hostPort", "hostPorts", ports.count)) \(ports.sorted().joined(separator: ", "))",
+                detail:
+                    "\(Detail.containers(offenders.names)) \(Detail.pluralize("uses", "use", count)) \(Detail.pluralize("hostPort", "hostPorts", ports.count)) \(ports.sorted().joined(separator: ", "))",
                 fallback: pod)
         }
     ]

@@ -11,19 +11,21 @@ public struct HostProbesAndLifecycleControl: PodSecurityControl {
     public static let descriptor = CheckDescriptor(
         id: "BK-PSS-006", slug: "pss-host-probes-lifecycle", title: "Probe or lifecycle host", severity: .medium,
         controls: [.pss(id: upstreamID, level: level, since: KubeVersion(1, 34))],
-        rationale: "A host in a probe or lifecycle handler makes the kubelet connect from the node to any address, a server-side request forgery into the node's network.",
+        rationale:
+            "A host in a probe or lifecycle handler makes the kubelet connect from the node to any address, a server-side request forgery into the node's network.",
         remediation: "Remove the host field from probes and lifecycle handlers so they target the pod itself.",
         passing: [Example(pod: "containers: [{name: app, image: a:1, livenessProbe: {httpGet: {path: /healthz, port: 8080}}}]")],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  livenessProbe:
-                    httpGet:
-                      ↓host: 169.254.169.254
-                      port: 80
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      livenessProbe:
+                        httpGet:
+                          ↓host: 169.254.169.254
+                          port: 80
+                    """)
         ])
 
     static let handlers: [[String]] = [
@@ -51,7 +53,8 @@ public struct HostProbesAndLifecycleControl: PodSecurityControl {
         guard !offenders.isEmpty else { return nil }
         return offenders.outcome(
             reason: "probe or lifecycle host",
-            detail: "\(Detail.containers(offenders.names)) \(Detail.pluralize("uses", "use", offenders.names.count)) \(Detail.pluralize("probe or lifecycle host", "probe or lifecycle hosts", hosts.count)) \(Detail.joinQuote(hosts.sorted()))",
+            detail:
+                "\(Detail.containers(offenders.names)) \(Detail.pluralize("uses", "use", offenders.names.count)) \(Detail.pluralize("probe or lifecycle host", "probe or lifecycle hosts", hosts.count)) \(Detail.joinQuote(hosts.sorted()))",
             fallback: pod)
     }
 

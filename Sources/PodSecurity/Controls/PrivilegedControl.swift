@@ -16,21 +16,23 @@ public struct PrivilegedControl: PodSecurityControl {
             Example(pod: "containers: [{name: app, image: a:1, securityContext: {privileged: false}}]"),
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    ↓privileged: true
-                """),
-            Example(pod: """
-                containers: [{name: app, image: a:1}]
-                ephemeralContainers:
-                - name: debug
-                  image: busybox:1.36
-                  securityContext:
-                    ↓privileged: true
-                """),
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        ↓privileged: true
+                    """),
+            Example(
+                pod: """
+                    containers: [{name: app, image: a:1}]
+                    ephemeralContainers:
+                    - name: debug
+                      image: busybox:1.36
+                      securityContext:
+                        ↓privileged: true
+                    """),
         ])
 
     public static let versions = [

@@ -16,13 +16,14 @@ public struct ProcMountControl: PodSecurityControl {
             Example(pod: "hostUsers: false\ncontainers: [{name: app, image: a:1, securityContext: {procMount: Unmasked}}]"),
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    ↓procMount: Unmasked
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        ↓procMount: Unmasked
+                    """)
         ])
 
     static func evaluate(_ pod: PodView) -> ControlOutcome? {

@@ -12,14 +12,17 @@ public struct RestrictedVolumesControl: PodSecurityControl {
         controls: [.pss(id: upstreamID, level: level, since: KubeVersion(1, 0))],
         rationale: "Volume types such as hostPath, nfs or iscsi give the pod storage access outside what its namespace controls.",
         remediation: "Use only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret volumes.",
-        passing: [Example(pod: "containers: [{name: app, image: a:1}]\nvolumes: [{name: a, emptyDir: {}}, {name: b, persistentVolumeClaim: {claimName: data}}]")],
+        passing: [
+            Example(pod: "containers: [{name: app, image: a:1}]\nvolumes: [{name: a, emptyDir: {}}, {name: b, persistentVolumeClaim: {claimName: data}}]")
+        ],
         failing: [
-            Example(pod: """
-                containers: [{name: app, image: a:1}]
-                volumes:
-                - ↓name: share
-                  nfs: {server: nfs.local, path: /exports}
-                """)
+            Example(
+                pod: """
+                    containers: [{name: app, image: a:1}]
+                    volumes:
+                    - ↓name: share
+                      nfs: {server: nfs.local, path: /exports}
+                    """)
         ])
 
     static let allowed: Set<String> = [
@@ -47,7 +50,8 @@ public struct RestrictedVolumesControl: PodSecurityControl {
         guard let first else { return nil }
         return ControlOutcome(
             reason: "restricted volume types",
-            detail: "\(Detail.pluralize("volume", "volumes", names.count)) \(Detail.joinQuote(names)) \(Detail.pluralize("uses", "use", names.count)) \(Detail.pluralize("restricted volume type", "restricted volume types", types.count)) \(Detail.joinQuote(types.sorted()))",
+            detail:
+                "\(Detail.pluralize("volume", "volumes", names.count)) \(Detail.joinQuote(names)) \(Detail.pluralize("uses", "use", names.count)) \(Detail.pluralize("restricted volume type", "restricted volume types", types.count)) \(Detail.joinQuote(types.sorted()))",
             path: first.0, line: first.1)
     }
 

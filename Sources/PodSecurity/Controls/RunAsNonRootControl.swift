@@ -16,19 +16,21 @@ public struct RunAsNonRootControl: PodSecurityControl {
             Example(pod: "containers: [{name: app, image: a:1, securityContext: {runAsNonRoot: true}}]"),
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - ↓name: app
-                  image: a:1
-                """),
-            Example(pod: """
-                securityContext: {runAsNonRoot: true}
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    ↓runAsNonRoot: false
-                """),
+            Example(
+                pod: """
+                    containers:
+                    - ↓name: app
+                      image: a:1
+                    """),
+            Example(
+                pod: """
+                    securityContext: {runAsNonRoot: true}
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        ↓runAsNonRoot: false
+                    """),
         ])
 
     static func evaluate(_ pod: PodView) -> ControlOutcome? {

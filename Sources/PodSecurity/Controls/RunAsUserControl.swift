@@ -13,11 +13,12 @@ public struct RunAsUserControl: PodSecurityControl {
         remediation: "Set runAsUser to a non-zero UID, or leave it unset and set runAsNonRoot: true.",
         passing: [Example(pod: "securityContext: {runAsUser: 1000}\ncontainers: [{name: app, image: a:1}]")],
         failing: [
-            Example(pod: """
-                securityContext:
-                  ↓runAsUser: 0
-                containers: [{name: app, image: a:1}]
-                """)
+            Example(
+                pod: """
+                    securityContext:
+                      ↓runAsUser: 0
+                    containers: [{name: app, image: a:1}]
+                    """)
         ])
 
     static func evaluate(_ pod: PodView) -> ControlOutcome? {

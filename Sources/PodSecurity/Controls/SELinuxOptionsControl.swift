@@ -13,13 +13,14 @@ public struct SELinuxOptionsControl: PodSecurityControl {
         remediation: "Remove seLinuxOptions.user and seLinuxOptions.role and use a container SELinux type or none.",
         passing: [Example(pod: "securityContext: {seLinuxOptions: {type: container_t, level: \"s0:c1,c2\"}}\ncontainers: [{name: app, image: a:1}]")],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  securityContext:
-                    ↓seLinuxOptions: {type: spc_t}
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      securityContext:
+                        ↓seLinuxOptions: {type: spc_t}
+                    """)
         ])
 
     static let typesV1_0: Set<String> = ["", "container_t", "container_init_t", "container_kvm_t"]

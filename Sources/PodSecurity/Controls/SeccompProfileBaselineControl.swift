@@ -14,12 +14,13 @@ public struct SeccompProfileBaselineControl: PodSecurityControl {
         remediation: "Remove the Unconfined seccomp profile; use RuntimeDefault or a Localhost profile.",
         passing: [Example(pod: "securityContext: {seccompProfile: {type: RuntimeDefault}}\ncontainers: [{name: app, image: a:1}]")],
         failing: [
-            Example(pod: """
-                securityContext:
-                  seccompProfile:
-                    ↓type: Unconfined
-                containers: [{name: app, image: a:1}]
-                """)
+            Example(
+                pod: """
+                    securityContext:
+                      seccompProfile:
+                        ↓type: Unconfined
+                    containers: [{name: app, image: a:1}]
+                    """)
         ])
 
     static let annotationPod = "seccomp.security.alpha.kubernetes.io/pod"

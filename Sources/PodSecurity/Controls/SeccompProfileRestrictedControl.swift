@@ -16,12 +16,13 @@ public struct SeccompProfileRestrictedControl: PodSecurityControl {
             Example(pod: "containers: [{name: app, image: a:1, securityContext: {seccompProfile: {type: Localhost, localhostProfile: p.json}}}]"),
         ],
         failing: [
-            Example(pod: """
-                containers:
-                - name: app
-                  image: a:1
-                  ↓securityContext: {}
-                """)
+            Example(
+                pod: """
+                    containers:
+                    - name: app
+                      image: a:1
+                      ↓securityContext: {}
+                    """)
         ])
 
     public static let versions = [

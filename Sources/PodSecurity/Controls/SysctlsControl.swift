@@ -11,14 +11,17 @@ public struct SysctlsControl: PodSecurityControl {
         controls: [.pss(id: upstreamID, level: level, since: KubeVersion(1, 0))],
         rationale: "Sysctls outside the safe set change kernel behaviour for the whole node, not just the pod.",
         remediation: "Remove every sysctl outside the safe set from securityContext.sysctls.",
-        passing: [Example(pod: "securityContext: {sysctls: [{name: net.ipv4.ip_local_port_range, value: \"1024 65535\"}]}\ncontainers: [{name: app, image: a:1}]")],
+        passing: [
+            Example(pod: "securityContext: {sysctls: [{name: net.ipv4.ip_local_port_range, value: \"1024 65535\"}]}\ncontainers: [{name: app, image: a:1}]")
+        ],
         failing: [
-            Example(pod: """
-                securityContext:
-                  ↓sysctls:
-                  - {name: kernel.msgmax, value: "65536"}
-                containers: [{name: app, image: a:1}]
-                """)
+            Example(
+                pod: """
+                    securityContext:
+                      ↓sysctls:
+                      - {name: kernel.msgmax, value: "65536"}
+                    containers: [{name: app, image: a:1}]
+                    """)
         ])
 
     static let safeV1_0: Set<String> = [

@@ -13,12 +13,13 @@ public struct WindowsHostProcessControl: PodSecurityControl {
         remediation: "Remove securityContext.windowsOptions.hostProcess or set it to false.",
         passing: [Example(pod: "containers: [{name: app, image: a:1, securityContext: {windowsOptions: {hostProcess: false}}}]")],
         failing: [
-            Example(pod: """
-                securityContext:
-                  windowsOptions:
-                    ↓hostProcess: true
-                containers: [{name: app, image: a:1}]
-                """)
+            Example(
+                pod: """
+                    securityContext:
+                      windowsOptions:
+                        ↓hostProcess: true
+                    containers: [{name: app, image: a:1}]
+                    """)
         ])
 
     public static let versions = [

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// Runs the real executable and checks output and exit codes.
+struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The built `brightkeys` next to the test bundle.
+    static var binary: URL {
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("brightkeys")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug/brightkeys")
+    }
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.root
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    @Test func startupClusterFails() throws {
+        let result = try run(["scan", "examples/startup-cluster"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("BK-NET-001 exposed-dashboard"))
+        #expect(result.stdout.contains("scanned 7 objects in 3 files"))
+        #expect(!result.stdout.contains("Sup3rS3cret"))
+    }
+
+    @Test func hardenedPasses() throws {
+        #expect(try run(["scan", "--fail-on", "medium", "examples/hardened"]).status == 0)
+        #expect(try run(["pss", "--level", "restricted", "examples/hardened"]).status == 0)
+    }
+
+    @Test func failOnThreshold() throws {
+        #expect(try run(["scan", "--fail-on", "critical", "examples/startup-cluster"]).status == 1)
+        let yaml =
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  automountServiceAccountToken: false\n  serviceAccountName: p\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, image: 'a:1', resources: {limits: {cpu: 1, memory: 1Gi}}, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}]\n"
+        #expect(try run(["scan", "-", "--fail-on", "medium"], stdin: yaml).status == 0)
+        #expect(try run(["scan", "-"], stdin: yaml).status == 1)
+    }
+
+    @Test func pssJSONContract() throws {
+        let result = try run(["pss", "--level", "baseline", "--version", "v1.31", "-o", "json", "examples/startup-cluster"])
+        #expect(result.status == 1)
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let results = parsed?["results"] as? [[String: Any]] ?? []
+        let dashboard = results.first { $0["name"] as? String == "kubernetes-dashboard" }
+        #expect(dashboard?["allowed"] as? Bool == false)
+        #expect(dashboard?["version"] as? String == "v1.31")
+        let violation = (dashboard?["violations"] as? [[String: Any]])?.first
+        #expect(violation?["check"] as? String == "privileged")
+        #expect(violation?["detail"] as? String == "container \"kubernetes-dashboard\" must not set securityContext.privileged=true")
+    }
+
+    @Test func inputErrorsExitTwoAndTheRestIsScanned() throws {
+        let yaml = "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n---\nkind: [broken\n"
+        let result = try run(["scan", "-o", "json", "-"], stdin: yaml)
+        #expect(result.status == 2)
+        // libyaml notices the unclosed sequence at the end of the input.
+        #expect(result.stderr.contains("-:6:1:"))
+        #expect(result.stdout.contains("\"objects\": 1"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try run(["scan"]).status == 2)
+        #expect(try run(["pss", "--version", "v9", "examples"]).status == 2)
+        #expect(try run(["scan", "--fail-on", "huge", "examples"]).status == 2)
+        #expect(try run(["checks", "explain", "no-such-check"]).status == 2)
+    }
+
+    @Test func checksCatalogue() throws {
+        let list = try run(["checks", "list", "-o", "json"])
+        #expect(list.status == 0)
+        let parsed = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]
+        #expect((parsed?.count ?? 0) >= 25)
+        let explain = try run(["checks", "explain", "privileged-container-does-not-exist"])
+        #expect(explain.status == 2)
+        let byslug = try run(["checks", "explain", "pss-privileged"])
+        #expect(byslug.stdout.contains("BK-PSS-007"))
+    }
+
+    @Test func configExemptionsAndExpiry() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bk-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("bk.yaml")
+        try """
+        exemptions:
+        - checks: [exposed-dashboard]
+          namespaces: [kubernetes-*]
+          reason: tracked in TICKET-1
+        - checks: [BK-SEC-001]
+          expires: 2020-01-01
+        severity:
+          image-not-pinned: info
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let result = try run(["scan", "-o", "json", "--config", config.path, "examples/startup-cluster"])
+        #expect(!result.stdout.contains("\"checkId\": \"BK-NET-001\",\n      \"slug\""))
+        #expect(result.stdout.contains("\"reason\": \"tracked in TICKET-1\""))
+        #expect(result.stdout.contains("exemption expired on 2020-01-01"))
+        #expect(result.stdout.contains("\"checkId\": \"BK-SEC-001\""))
+        #expect(result.stdout.contains("\"info\": 3"))
+        try "exemptions: 3\nbogus: 1\n".write(to: config, atomically: true, encoding: .utf8)
+        let bad = try run(["scan", "--config", config.path, "examples/hardened"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bk.yaml:1:"))
+    }
+}
