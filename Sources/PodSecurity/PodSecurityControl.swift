@@ -86,6 +86,7 @@ public enum PodSecurityEvaluator {
         AllowPrivilegeEscalationControl.self,
         CapabilitiesRestrictedControl.self,
         RestrictedVolumesControl.self,
+        ProcMountRestrictedControl.self,
         RunAsNonRootControl.self,
         RunAsUserControl.self,
         SeccompProfileRestrictedControl.self,
@@ -108,10 +109,15 @@ public enum PodSecurityEvaluator {
     }
 
     /// The controls that apply at `level` and `version`, in the upstream evaluation order.
+    /// Upstream reports baseline results first, then restricted ones, each sorted byte-wise by ID.
     public static func activeControls(level: PodSecurityLevel, version: KubeVersion) -> [any PodSecurityControl.Type] {
         controls.filter { control in
             control.level <= level && control.rule(at: version) != nil
                 && !isOverridden(control.upstreamID, level: level, version: version)
+        }
+        .sorted { lhs, rhs in
+            // Check IDs are ASCII, so String ordering is Go's byte-wise ordering.
+            lhs.level == rhs.level ? lhs.upstreamID < rhs.upstreamID : lhs.level < rhs.level
         }
     }
 

@@ -90,10 +90,13 @@ struct EvaluatorTests {
 
     @Test func sysctlsGrowWithVersions() throws {
         let pod = try pod(
-            "securityContext: {sysctls: [{name: net.ipv4.tcp_keepalive_time, value: '60'}, {name: net.ipv4.tcp_rmem, value: '4096'}]}\ncontainers: [{name: a}]")
-        #expect(violations(pod, .baseline, "v1.28")["sysctls"] == "forbidden sysctls: net.ipv4.tcp_keepalive_time, net.ipv4.tcp_rmem")
-        #expect(violations(pod, .baseline, "v1.29")["sysctls"] == "forbidden sysctls: net.ipv4.tcp_rmem")
-        #expect(violations(pod, .baseline, "v1.32")["sysctls"] == nil)
+            "securityContext: {sysctls: [{name: net.ipv4.tcp_keepalive_time, value: '60'}, {name: net.ipv4.tcp_rmem, value: '4096'}, {name: net.ipv4.tcp_notsent_lowat, value: '1'}]}\ncontainers: [{name: a}]"
+        )
+        #expect(
+            violations(pod, .baseline, "v1.28")["sysctls"] == "forbidden sysctls: net.ipv4.tcp_keepalive_time, net.ipv4.tcp_rmem, net.ipv4.tcp_notsent_lowat")
+        #expect(violations(pod, .baseline, "v1.29")["sysctls"] == "forbidden sysctls: net.ipv4.tcp_rmem, net.ipv4.tcp_notsent_lowat")
+        #expect(violations(pod, .baseline, "v1.36")["sysctls"] == "forbidden sysctls: net.ipv4.tcp_notsent_lowat")
+        #expect(violations(pod, .baseline, "v1.37")["sysctls"] == nil)
     }
 
     @Test func seLinuxTypesAndTheUserQuirk() throws {
@@ -113,12 +116,17 @@ struct EvaluatorTests {
         #expect(violations(pod, .restricted, "v1.25").isEmpty)
     }
 
-    @Test func userNamespacesRelaxFrom134() throws {
+    @Test func userNamespacesRelaxFrom135() throws {
         let pod = try pod(
             "hostUsers: false\nsecurityContext: {seccompProfile: {type: RuntimeDefault}, runAsUser: 0}\ncontainers: [{name: a, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, procMount: Unmasked}}]"
         )
-        #expect(violations(pod, .restricted, "v1.33").keys.sorted() == ["procMount", "runAsNonRoot", "runAsUser"])
-        #expect(violations(pod, .restricted, "v1.34").isEmpty)
+        #expect(violations(pod, .restricted, "v1.34").keys.sorted() == ["procMount", "runAsNonRoot", "runAsUser"])
+        #expect(violations(pod, .baseline, "v1.35").isEmpty)
+        // Restricted keeps forbidding an unmasked /proc even in a user namespace.
+        #expect(violations(pod, .restricted, "v1.35").keys.sorted() == ["procMount_restricted"])
+        #expect(
+            violations(pod, .restricted, "v1.35")["procMount_restricted"]
+                == "procMount: container \"a\" must not set securityContext.procMount to \"Unmasked\"")
     }
 
     @Test func hostPortsAndVolumes() throws {
@@ -136,7 +144,7 @@ struct EvaluatorTests {
     @Test func hostProbesFrom134() throws {
         let pod = try pod("containers: [{name: a, readinessProbe: {tcpSocket: {host: 10.0.0.1, port: 80}}}]")
         #expect(violations(pod, .baseline, "v1.33").isEmpty)
-        #expect(violations(pod, .baseline, "v1.34")["hostProbesAndLifecycle"] != nil)
+        #expect(violations(pod, .baseline, "v1.34")["hostProbesAndHostLifecycle"] != nil)
     }
 
     @Test func runAsNonRootInheritance() throws {
@@ -157,6 +165,31 @@ struct EvaluatorTests {
             PodSecurityEvaluator.admissionMessage(found, level: .baseline, version: "latest")
                 == "violates PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true), privileged (container \"a\" must not set securityContext.privileged=true)"
         )
+    }
+
+    @Test func appArmorFieldsAndAnnotations() throws {
+        let pod = try pod(
+            "securityContext: {appArmorProfile: {type: Unconfined}}\ncontainers: [{name: a}]",
+            annotations: "{container.apparmor.security.beta.kubernetes.io/a: unconfined}")
+        #expect(
+            violations(pod, .baseline, "v1.0")["appArmorProfile"]
+                == "forbidden AppArmor profiles: pod and annotation must not set AppArmor profile type to \"Unconfined\", \"container.apparmor.security.beta.kubernetes.io/a=\"unconfined\"\""
+        )
+    }
+
+    @Test func imageVolumesAreAllowedAtEveryVersion() throws {
+        let pod = try pod(Self.restrictedOK + "\nvolumes: [{name: v, image: {reference: 'a:1'}}]")
+        #expect(violations(pod, .restricted, "v1.0").isEmpty)
+    }
+
+    @Test func resultsAreOrderedBaselineThenRestrictedByID() throws {
+        let pod = try pod("hostPID: true\nsecurityContext: {runAsUser: 0}\ncontainers: [{name: a, securityContext: {privileged: true}}]")
+        let ids = PodSecurityEvaluator.evaluate(pod, level: .restricted, version: .newest).map(\.check)
+        #expect(
+            ids == [
+                "hostNamespaces", "privileged", "allowPrivilegeEscalation", "capabilities_restricted", "runAsNonRoot", "runAsUser",
+                "seccompProfile_restricted",
+            ])
     }
 
     @Test func versionParsing() {

@@ -40,27 +40,37 @@ public struct AppArmorProfileControl: PodSecurityControl {
 
     public static let versions = [
         VersionedRule(KubeVersion(1, 0)) { pod in
-            var forbidden: [String] = []
+            var setters: [String] = []
+            var types = Set<String>()
+            var annotations = Set<String>()
             var location: (String, Int)?
-            for (key, value) in pod.annotations where key.hasPrefix(annotationPrefix) && !allowedAnnotation(value) {
-                forbidden.append("\(key)=\(goQuote(value))")
-                location = location ?? ("metadata.annotations", pod.metadata?.keyPosition("annotations")?.line ?? pod.spec.line)
-            }
             if let profile = pod.podSetting("appArmorProfile"), !allowedType(profile) {
-                forbidden.append("pod must not set securityContext.appArmorProfile.type to \(goQuote(profile["type"]?.scalarText ?? ""))")
-                location = location ?? (pod.path("securityContext", "appArmorProfile"), pod.line(["securityContext", "appArmorProfile", "type"]))
+                setters.append("pod")
+                types.insert(profile["type"]?.scalarText ?? "")
+                location = (pod.path("securityContext", "appArmorProfile", "type"), pod.line(["securityContext", "appArmorProfile", "type"]))
             }
+            var containers: [String] = []
             for container in pod.containers {
                 guard let profile = container.setting("appArmorProfile"), !allowedType(profile) else { continue }
-                forbidden.append(
-                    "container \(goQuote(container.name)) must not set securityContext.appArmorProfile.type to \(goQuote(profile["type"]?.scalarText ?? ""))")
-                location = location ?? (container.path("securityContext", "appArmorProfile"), container.line(["securityContext", "appArmorProfile", "type"]))
+                containers.append(container.name)
+                types.insert(profile["type"]?.scalarText ?? "")
+                location =
+                    location ?? (container.path("securityContext", "appArmorProfile", "type"), container.line(["securityContext", "appArmorProfile", "type"]))
+            }
+            if !containers.isEmpty { setters.append(Detail.containers(containers)) }
+            for (key, value) in pod.annotations where key.hasPrefix(annotationPrefix) && !allowedAnnotation(value) {
+                annotations.insert("\(key)=\(goQuote(value))")
+            }
+            if !annotations.isEmpty {
+                setters.append(Detail.pluralize("annotation", "annotations", annotations.count))
+                location = location ?? ("metadata.annotations", pod.metadata?.keyPosition("annotations")?.line ?? pod.spec.line)
             }
             guard let location else { return nil }
-            forbidden.sort()
+            let values = types.sorted() + annotations.sorted()
             return ControlOutcome(
-                reason: Detail.pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", forbidden.count),
-                detail: forbidden.joined(separator: ", "), path: location.0, line: location.1)
+                reason: Detail.pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", values.count),
+                detail: "\(setters.joined(separator: " and ")) must not set AppArmor profile type to \(Detail.joinQuote(values))",
+                path: location.0, line: location.1)
         }
     ]
 

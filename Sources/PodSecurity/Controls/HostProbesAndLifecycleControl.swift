@@ -6,7 +6,7 @@ import KubeModel
 /// Restricted fields: {liveness,readiness,startup}Probe.{httpGet,tcpSocket}.host and
 /// lifecycle.{postStart,preStop}.{httpGet,tcpSocket}.host. Allowed: unset, "".
 public struct HostProbesAndLifecycleControl: PodSecurityControl {
-    public static let upstreamID = "hostProbesAndLifecycle"
+    public static let upstreamID = "hostProbesAndHostLifecycle"
     public static let level = PodSecurityLevel.baseline
     public static let descriptor = CheckDescriptor(
         id: "BK-PSS-006", slug: "pss-host-probes-lifecycle", title: "Probe or lifecycle host", severity: .medium,

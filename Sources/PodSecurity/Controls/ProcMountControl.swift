@@ -2,7 +2,7 @@ import BrightKeysCore
 import KubeModel
 
 /// Baseline: the default /proc masks must stay. securityContext.procMount may only be unset or
-/// `Default`. From v1.34 a pod in a user namespace (hostUsers: false) is exempt.
+/// `Default`. From v1.35 a pod in a user namespace (hostUsers: false) is exempt.
 public struct ProcMountControl: PodSecurityControl {
     public static let upstreamID = "procMount"
     public static let level = PodSecurityLevel.baseline
@@ -45,7 +45,7 @@ public struct ProcMountControl: PodSecurityControl {
 
     public static let versions = [
         VersionedRule(KubeVersion(1, 0)) { evaluate($0) },
-        VersionedRule(KubeVersion(1, 34)) { $0.usesUserNamespace ? nil : evaluate($0) },
+        VersionedRule(KubeVersion(1, 35)) { $0.usesUserNamespace ? nil : evaluate($0) },
     ]
 
     public init() {}

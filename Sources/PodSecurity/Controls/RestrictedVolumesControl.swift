@@ -2,7 +2,8 @@ import BrightKeysCore
 import KubeModel
 
 /// Restricted: only volume types that cannot reach the node are allowed: configMap, csi,
-/// downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret. Replaces the
+/// downwardAPI, emptyDir, ephemeral, image (allowed in place upstream, so at every version),
+/// persistentVolumeClaim, projected, secret. Replaces the
 /// baseline hostPath control.
 public struct RestrictedVolumesControl: PodSecurityControl {
     public static let upstreamID = "restrictedVolumes"
@@ -26,13 +27,13 @@ public struct RestrictedVolumesControl: PodSecurityControl {
         ])
 
     static let allowed: Set<String> = [
-        "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+        "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret",
     ]
     /// Every volume source the core API knows, so an unknown one is reported as "unknown".
     static let known: Set<String> = allowed.union([
         "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi", "glusterfs", "rbd", "flexVolume",
         "cinder", "cephfs", "flocker", "fc", "azureFile", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
-        "portworxVolume", "scaleIO", "storageos", "image",
+        "portworxVolume", "scaleIO", "storageos",
     ])
 
     static func evaluate(_ pod: PodView) -> ControlOutcome? {

@@ -2,7 +2,7 @@ import BrightKeysCore
 import KubeModel
 
 /// Restricted: containers must run as non-root: runAsNonRoot=true on the pod (inherited) or on
-/// every container, and false nowhere. From v1.34 a pod in a user namespace is exempt.
+/// every container, and false nowhere. From v1.35 a pod in a user namespace is exempt.
 public struct RunAsNonRootControl: PodSecurityControl {
     public static let upstreamID = "runAsNonRoot"
     public static let level = PodSecurityLevel.restricted
@@ -73,7 +73,7 @@ public struct RunAsNonRootControl: PodSecurityControl {
 
     public static let versions = [
         VersionedRule(KubeVersion(1, 0)) { evaluate($0) },
-        VersionedRule(KubeVersion(1, 34)) { $0.usesUserNamespace ? nil : evaluate($0) },
+        VersionedRule(KubeVersion(1, 35)) { $0.usesUserNamespace ? nil : evaluate($0) },
     ]
 
     public init() {}

@@ -2,7 +2,7 @@ import BrightKeysCore
 import KubeModel
 
 /// Restricted (from v1.23): containers must not run as UID 0, set at pod or container level.
-/// From v1.34 a pod in a user namespace (hostUsers: false) is exempt.
+/// From v1.35 a pod in a user namespace (hostUsers: false) is exempt.
 public struct RunAsUserControl: PodSecurityControl {
     public static let upstreamID = "runAsUser"
     public static let level = PodSecurityLevel.restricted
@@ -40,7 +40,7 @@ public struct RunAsUserControl: PodSecurityControl {
 
     public static let versions = [
         VersionedRule(KubeVersion(1, 23)) { evaluate($0) },
-        VersionedRule(KubeVersion(1, 34)) { $0.usesUserNamespace ? nil : evaluate($0) },
+        VersionedRule(KubeVersion(1, 35)) { $0.usesUserNamespace ? nil : evaluate($0) },
     ]
 
     public init() {}

@@ -2,7 +2,7 @@ import BrightKeysCore
 import KubeModel
 
 /// Baseline: only the namespaced, "safe" sysctls may be set in spec.securityContext.sysctls.
-/// The safe set grew in v1.27, v1.29 and v1.32.
+/// The safe set grew in v1.27, v1.29, v1.32 and v1.37.
 public struct SysctlsControl: PodSecurityControl {
     public static let upstreamID = "sysctls"
     public static let level = PodSecurityLevel.baseline
@@ -33,6 +33,7 @@ public struct SysctlsControl: PodSecurityControl {
         "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
     ])
     static let safeV1_32 = safeV1_29.union(["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"])
+    static let safeV1_37 = safeV1_32.union(["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"])
 
     static func evaluate(_ pod: PodView, safe: Set<String>) -> ControlOutcome? {
         var forbidden: [String] = []
@@ -51,6 +52,7 @@ public struct SysctlsControl: PodSecurityControl {
         VersionedRule(KubeVersion(1, 27)) { evaluate($0, safe: safeV1_27) },
         VersionedRule(KubeVersion(1, 29)) { evaluate($0, safe: safeV1_29) },
         VersionedRule(KubeVersion(1, 32)) { evaluate($0, safe: safeV1_32) },
+        VersionedRule(KubeVersion(1, 37)) { evaluate($0, safe: safeV1_37) },
     ]
 
     public init() {}
