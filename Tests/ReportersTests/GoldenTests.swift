@@ -17,8 +17,8 @@ struct GoldenTests {
         var scanner = Scanner(registry: registry, today: "2026-01-01")
         scanner.recordEvaluations = junit
         let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(root.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        _ = FileManager.default.changeCurrentDirectoryPath(root.path)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         return (scanner.scan(paths: ["examples/startup-cluster"], workers: 1), registry)
     }
 
