@@ -134,6 +134,11 @@ public struct ContainerView: Sendable {
 
     /// The line of a field inside the container, or of the nearest existing parent.
     public func line(_ components: String...) -> Int {
+        line(components)
+    }
+
+    /// The same, with the path as an array.
+    public func line(_ components: [String]) -> Int {
         var current = node
         var line = node.line
         for component in components {

@@ -41,18 +41,6 @@ struct Offenders {
 }
 
 extension ContainerView {
-    /// `line("securityContext", "privileged")` with an array of components.
-    func line(_ components: [String]) -> Int {
-        var current = node
-        var line = node.line
-        for component in components {
-            guard let position = current.keyPosition(component), let child = current[component] else { break }
-            line = position.line
-            current = child
-        }
-        return line
-    }
-
     /// The container's securityContext field, e.g. `setting("privileged")`.
     func setting(_ components: String...) -> Node? {
         var node = securityContext
