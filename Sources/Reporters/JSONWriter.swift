@@ -34,10 +34,10 @@ public indirect enum JSONValue: Sendable, Equatable {
             output += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { output += "," }
-                if pretty { output += "\n" + String(repeating: "  ", count: indent + 1) }
+                if pretty { output += JSONValue.indentation(indent + 1) }
                 item.write(into: &output, pretty: pretty, indent: indent + 1)
             }
-            if pretty { output += "\n" + String(repeating: "  ", count: indent) }
+            if pretty { output += JSONValue.indentation(indent) }
             output += "]"
         case .object(let fields):
             if fields.isEmpty {
@@ -47,14 +47,21 @@ public indirect enum JSONValue: Sendable, Equatable {
             output += "{"
             for (index, (key, value)) in fields.enumerated() {
                 if index > 0 { output += "," }
-                if pretty { output += "\n" + String(repeating: "  ", count: indent + 1) }
+                if pretty { output += JSONValue.indentation(indent + 1) }
                 JSONValue.escape(key, into: &output)
                 output += pretty ? ": " : ":"
                 value.write(into: &output, pretty: pretty, indent: indent + 1)
             }
-            if pretty { output += "\n" + String(repeating: "  ", count: indent) }
+            if pretty { output += JSONValue.indentation(indent) }
             output += "}"
         }
+    }
+
+    private static let indents: [String] = (0..<32).map { "\n" + String(repeating: "  ", count: $0) }
+
+    /// A newline and `level` two-space indents, shared rather than built per line.
+    static func indentation(_ level: Int) -> String {
+        level < indents.count ? indents[level] : "\n" + String(repeating: "  ", count: level)
     }
 
     static func escape(_ text: String, into output: inout String) {
