@@ -48,7 +48,7 @@ if [[ ! -x "$floor" ]]; then
     echo "bench-scan: building the libyaml floor: $build_floor $floor"
     if ! bash "$build_floor" "$floor"; then
         echo "bench-scan: building the floor failed (gcc ... -lyaml). It needs libyaml's headers and library:"
-        echo "    sudo apt-get update && sudo apt-get install -y libyaml-dev"
+        echo "    apt-get update && apt-get install -y libyaml-dev      (prefix both with sudo when not root)"
         echo "then run this script again. Skipping the benchmark."
         exit 0
     fi
