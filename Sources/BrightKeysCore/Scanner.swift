@@ -72,6 +72,12 @@ public struct Scanner: Sendable {
         }
     }
 
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        guard path != "-", stat(path, &info) == 0 else { return 0 }
+        return Int(info.st_size)
+    }
+
     public static func todayUTC() -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -88,10 +94,14 @@ public struct Scanner: Sendable {
         let (files, expandErrors) = loader.expand(paths)
         var report = ScanReport()
         report.inputErrors = expandErrors
-        let results = ParallelMap.run(count: files.count, workers: workers) { index in
-            scan(loaded: loader.load(file: files[index]))
+        // Largest files first, so that no worker is left with a big file at the end; results are
+        // merged back in input order.
+        let sizes = files.map(Self.fileSize)
+        let order = files.indices.sorted { sizes[$0] > sizes[$1] }
+        let results = ParallelMap.run(count: files.count, workers: workers) { position in
+            (order[position], scan(loaded: loader.load(file: files[order[position]])))
         }
-        for partial in results {
+        for (_, partial) in results.sorted(by: { $0.0 < $1.0 }) {
             report.merge(partial)
         }
         report.files = files

@@ -30,19 +30,24 @@ public struct ParseLimits: Sendable {
 /// rejects duplicate mapping keys as the Kubernetes YAML decoder does, applies `<<` merge keys, and
 /// resolves plain scalars with the YAML 1.1 rules that Kubernetes' decoder (go-yaml v2) uses.
 struct YAMLComposer {
-    private enum Frame {
-        case sequence(items: [Node], position: SourcePosition, anchor: String?, size: Int)
-        case mapping(MappingFrame)
-    }
-
-    private struct MappingFrame {
+    /// An open sequence or mapping. A class, so that appending a child mutates it in place
+    /// instead of copying its arrays out of and back into the stack.
+    private final class Frame {
+        let isMapping: Bool
+        let position: SourcePosition
+        let anchor: String?
+        var items: [Node] = []
         var mapping = Mapping()
-        var position: SourcePosition
-        var anchor: String?
         var size = 1
         var pendingKey: (text: String, position: SourcePosition, isMerge: Bool)?
         var merges: [Node] = []
         var keySet: Set<String>?
+
+        init(isMapping: Bool, position: SourcePosition, anchor: String?) {
+            self.isMapping = isMapping
+            self.position = position
+            self.anchor = anchor
+        }
     }
 
     let limits: ParseLimits
@@ -171,7 +176,7 @@ struct YAMLComposer {
                     return .failure(ParseProblem(message: "nesting deeper than \(limits.maxDepth) levels", position: at))
                 }
                 let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
-                stack.append(.sequence(items: [], position: at, anchor: anchor, size: 1))
+                stack.append(Frame(isMapping: false, position: at, anchor: anchor))
             case YAML_MAPPING_START_EVENT:
                 written += 1
                 expanded += 1
@@ -179,17 +184,17 @@ struct YAMLComposer {
                     return .failure(ParseProblem(message: "nesting deeper than \(limits.maxDepth) levels", position: at))
                 }
                 let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
-                stack.append(.mapping(MappingFrame(position: at, anchor: anchor)))
+                stack.append(Frame(isMapping: true, position: at, anchor: anchor))
             case YAML_SEQUENCE_END_EVENT:
-                guard case .sequence(let items, let start, let anchor, let size) = stack.popLast() else {
+                guard let frame = stack.popLast(), !frame.isMapping else {
                     return .failure(ParseProblem(message: "unbalanced sequence", position: at))
                 }
-                completed = (Node(.sequence(items), at: start), size, anchor)
+                completed = (Node(.sequence(frame.items), at: frame.position), frame.size, frame.anchor)
             case YAML_MAPPING_END_EVENT:
-                guard case .mapping(var frame) = stack.popLast() else {
+                guard let frame = stack.popLast(), frame.isMapping else {
                     return .failure(ParseProblem(message: "unbalanced mapping", position: at))
                 }
-                applyMerges(&frame)
+                applyMerges(frame)
                 completed = (Node(.mapping(frame.mapping), at: frame.position), frame.size, frame.anchor)
             default:
                 break
@@ -218,50 +223,43 @@ struct YAMLComposer {
 
     /// Adds a finished node to its parent, or leaves it as the root when the stack is empty.
     private func attach(_ node: Node, size: Int, to stack: inout [Frame]) -> AttachOutcome {
-        guard let top = stack.popLast() else { return .none }
-        var outcome = AttachOutcome.none
-        switch top {
-        case .sequence(var items, let position, let anchor, let total):
-            items.append(node)
-            stack.append(.sequence(items: items, position: position, anchor: anchor, size: total + size))
-        case .mapping(var frame):
-            frame.size += size
-            if let key = frame.pendingKey {
-                frame.pendingKey = nil
-                if key.isMerge {
-                    frame.merges.append(node)
-                } else {
-                    let entry = Mapping.Entry(key: key.text, keyPosition: key.position, value: node)
-                    if let problem = Self.checkDuplicate(key.text, at: key.position, in: &frame) {
-                        outcome = .warning(problem)
-                        frame.mapping.replace(entry)
-                    } else {
-                        frame.mapping.append(entry)
-                    }
-                }
-            } else {
-                switch node.value {
-                case .mapping, .sequence:
-                    stack.append(.mapping(frame))
-                    return .failure(ParseProblem(message: "a mapping key must be a scalar", position: node.position))
-                case .string(let text):
-                    frame.pendingKey = (text, node.position, text == "<<")
-                case .null:
-                    frame.pendingKey = ("null", node.position, false)
-                default:
-                    frame.pendingKey = (node.scalarText ?? "", node.position, false)
-                }
-            }
-            stack.append(.mapping(frame))
+        guard let frame = stack.last else { return .none }
+        frame.size += size
+        guard frame.isMapping else {
+            frame.items.append(node)
+            return .none
         }
-        return outcome
+        if let key = frame.pendingKey {
+            frame.pendingKey = nil
+            if key.isMerge {
+                frame.merges.append(node)
+                return .none
+            }
+            let entry = Mapping.Entry(key: key.text, keyPosition: key.position, value: node)
+            if let problem = Self.checkDuplicate(key.text, at: key.position, in: frame) {
+                frame.mapping.replace(entry)
+                return .warning(problem)
+            }
+            frame.mapping.append(entry)
+            return .none
+        }
+        switch node.value {
+        case .mapping, .sequence:
+            return .failure(ParseProblem(message: "a mapping key must be a scalar", position: node.position))
+        case .string(let text):
+            frame.pendingKey = (text, node.position, text == "<<")
+        case .null:
+            frame.pendingKey = ("null", node.position, false)
+        default:
+            frame.pendingKey = (node.scalarText ?? "", node.position, false)
+        }
+        return .none
     }
 
-    private static func checkDuplicate(_ key: String, at position: SourcePosition, in frame: inout MappingFrame) -> ParseProblem? {
+    private static func checkDuplicate(_ key: String, at position: SourcePosition, in frame: Frame) -> ParseProblem? {
         let duplicate: Bool
-        if var keys = frame.keySet {
-            duplicate = !keys.insert(key).inserted
-            frame.keySet = keys
+        if frame.keySet != nil {
+            duplicate = !(frame.keySet?.insert(key).inserted ?? true)
         } else if frame.mapping.count >= 16 {
             var keys = Set(frame.mapping.keys)
             duplicate = !keys.insert(key).inserted
@@ -275,7 +273,7 @@ struct YAMLComposer {
     }
 
     /// `<<: *base` and `<<: [*a, *b]` copy the keys the mapping does not set itself.
-    private func applyMerges(_ frame: inout MappingFrame) {
+    private func applyMerges(_ frame: Frame) {
         guard !frame.merges.isEmpty else { return }
         var sources: [Mapping] = []
         for merge in frame.merges {

@@ -1,4 +1,5 @@
 import BrightKeysCore
+import Foundation
 import KubeModel
 
 /// `-o json`: the stable, camelCase machine format of a scan.
@@ -14,7 +15,7 @@ public enum JSONReporter {
         ])
         let root: JSONValue = .object([
             ("summary", summary),
-            ("findings", .array(report.sortedFindings.map(json))),
+            ("findings", .array(renderedInParallel(report.sortedFindings))),
             ("inputErrors", .array(report.sortedErrors.map(json))),
             ("notes", .array(report.notes.map { .object([("file", .string($0.file)), ("line", .int($0.line)), ("message", .string($0.message))]) })),
             (
@@ -30,6 +31,17 @@ public enum JSONReporter {
             ("configNotes", .array(report.configNotes.map { .string($0) })),
         ])
         return root.rendered(pretty: true) + "\n"
+    }
+
+    /// Findings are most of the output; both cores render them, each finding at the depth it
+    /// takes in the document (inside `findings`, inside the root object).
+    static func renderedInParallel(_ findings: [Finding]) -> [JSONValue] {
+        let chunk = 512
+        let chunks = (findings.count + chunk - 1) / chunk
+        let parts = ParallelMap.run(count: chunks, workers: ProcessInfo.processInfo.activeProcessorCount) { index in
+            findings[index * chunk..<min(findings.count, (index + 1) * chunk)].map { json($0).rendered(pretty: true, indent: 2) }
+        }
+        return parts.flatMap { $0 }.map { .raw($0) }
     }
 
     static func json(_ finding: Finding) -> JSONValue {

@@ -7,15 +7,17 @@ public indirect enum JSONValue: Sendable, Equatable {
     case null
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// Already-rendered JSON, written as it is (rendered at the indentation where it is placed).
+    case raw(String)
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         lhs.rendered() == rhs.rendered()
     }
 
     /// Compact JSON, or indented with two spaces when `pretty`.
-    public func rendered(pretty: Bool = false) -> String {
+    public func rendered(pretty: Bool = false, indent: Int = 0) -> String {
         var output = ""
-        write(into: &output, pretty: pretty, indent: 0)
+        write(into: &output, pretty: pretty, indent: indent)
         return output
     }
 
@@ -26,6 +28,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .double(let number): output += number.isFinite ? String(number) : "null"
         case .bool(let flag): output += flag ? "true" : "false"
         case .null: output += "null"
+        case .raw(let text): output += text
         case .array(let items):
             if items.isEmpty {
                 output += "[]"

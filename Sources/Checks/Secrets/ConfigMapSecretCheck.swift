@@ -71,9 +71,10 @@ public struct ConfigMapSecretCheck: Check {
     /// A `key = value` / `key: value` line of an embedded configuration file whose key is a
     /// credential name and whose value is literal.
     static func embeddedCredential(in text: String) -> (Int, String)? {
-        guard text.contains("\n") else { return nil }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmedASCII()
+        guard text.utf8.contains(0x0A), CredentialDetector.mayNameCredential(bytes: text.utf8) else { return nil }
+        for (index, bytes) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            guard CredentialDetector.mayNameCredential(bytes: bytes) else { continue }
+            let trimmed = Substring(bytes).trimmedASCII()
             guard !trimmed.hasPrefix("#"), !trimmed.hasPrefix(";"),
                 let separator = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" })
             else { continue }

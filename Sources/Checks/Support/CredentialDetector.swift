@@ -72,6 +72,7 @@ enum CredentialDetector {
 
     /// True when a variable or key name says it holds a credential.
     static func isCredentialName(_ name: String) -> Bool {
+        guard mayNameCredential(name) else { return false }
         let parts = words(name)
         guard let last = parts.last else { return false }
         if parts.contains(where: switchWords.contains) { return false }
@@ -79,6 +80,37 @@ enum CredentialDetector {
         // `credentialsSecret`, `api-token-secret`: the name of a Secret object, not a secret.
         if last == "secret", parts.dropLast().contains(where: credentialWords.contains) { return false }
         return parts.contains(where: credentialWords.contains)
+    }
+
+    /// Every credential word contains one of these stems; text without any of them cannot name a
+    /// credential, which lets the hot paths skip the word splitting.
+    private static let stems: [[UInt8]] = ["pass", "pwd", "secret", "token", "key", "credential", "auth"].map { Array($0.utf8) }
+
+    /// A cheap, case-insensitive test: does `text` contain a credential stem at all?
+    static func mayNameCredential<S: StringProtocol>(_ text: S) -> Bool {
+        mayNameCredential(bytes: text.utf8)
+    }
+
+    /// The same over raw bytes, without allocating.
+    static func mayNameCredential<C: Collection>(bytes: C) -> Bool where C.Element == UInt8 {
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let first = bytes[index] | 0x20
+            // Only the first letters of the stems can start a match: p, s, t, k, c, a.
+            if first == 0x70 || first == 0x73 || first == 0x74 || first == 0x6B || first == 0x63 || first == 0x61 {
+                for stem in stems where stem[0] == first {
+                    var probe = index
+                    var matched = 0
+                    while matched < stem.count, probe != bytes.endIndex, bytes[probe] | 0x20 == stem[matched] {
+                        matched += 1
+                        probe = bytes.index(after: probe)
+                    }
+                    if matched == stem.count { return true }
+                }
+            }
+            index = bytes.index(after: index)
+        }
+        return false
     }
 
     /// True for values that stand for something to fill in rather than a real value.
