@@ -52,6 +52,8 @@ public struct Scanner: Sendable {
     public var loader = ManifestLoader()
     /// Whether to record every object × check evaluation (JUnit needs them).
     public var recordEvaluations = false
+    /// Called after each file with (files done, files in all); the CLI shows progress with it.
+    public var progress: (@Sendable (Int, Int) -> Void)?
     /// `YYYY-MM-DD` used to decide whether exemptions expired.
     public var today: String
 
@@ -98,8 +100,11 @@ public struct Scanner: Sendable {
         // merged back in input order.
         let sizes = files.map(Self.fileSize)
         let order = files.indices.sorted { sizes[$0] > sizes[$1] }
+        let counter = ProgressCounter(total: files.count, report: progress)
         let results = ParallelMap.run(count: files.count, workers: workers) { position in
-            (order[position], scan(loaded: loader.load(file: files[order[position]])))
+            let result = (order[position], scan(loaded: loader.load(file: files[order[position]])))
+            counter.tick()
+            return result
         }
         for (_, partial) in results.sorted(by: { $0.0 < $1.0 }) {
             report.merge(partial)
@@ -124,9 +129,11 @@ public struct Scanner: Sendable {
 
     /// Runs the active checks on one object, applying suppressions and severity overrides.
     public func evaluate(_ object: KubeObject, into report: inout ScanReport) {
-        let ignored = Self.ignoredChecks(object)
-        let ignoreReason = object.annotations[Annotations.ignoreReason] ?? ""
         let pod = context.catalog.podView(for: object)
+        // The annotation counts on the object and, for workloads, on its pod template too.
+        let templateAnnotations = pod.map { $0.specPath == "spec" ? [:] : $0.annotations } ?? [:]
+        let ignored = Self.ignoredChecks(object.annotations) + Self.ignoredChecks(templateAnnotations)
+        let ignoreReason = object.annotations[Annotations.ignoreReason] ?? templateAnnotations[Annotations.ignoreReason] ?? ""
         for check in active {
             let descriptor = check.descriptor
             let found = check.evaluate(object, pod: pod, in: context)
@@ -153,12 +160,13 @@ public struct Scanner: Sendable {
         }
     }
 
-    static func ignoredChecks(_ object: KubeObject) -> [String] {
-        guard let value = object.annotations[Annotations.ignore] else { return [] }
+    static func ignoredChecks(_ annotations: [String: String]) -> [String] {
+        guard let value = annotations[Annotations.ignore] else { return [] }
         return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    func expiredExemptionNotes() -> [String] {
+    /// What to say about exemptions that no longer apply.
+    public func expiredExemptionNotes() -> [String] {
         config.exemptions.filter { $0.isExpired(today: today) }.map {
             "\($0.file):\($0.line): exemption expired on \($0.expires ?? ""); it no longer applies"
         }
@@ -179,6 +187,30 @@ extension ScanReport {
 
     /// The highest severity among the findings.
     public var worstSeverity: Severity? { findings.map(\.severity).max() }
+}
+
+/// Counts finished files and passes the count on, at most every 1% of the work.
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    private let total: Int
+    private let step: Int
+    private let report: (@Sendable (Int, Int) -> Void)?
+
+    init(total: Int, report: (@Sendable (Int, Int) -> Void)?) {
+        self.total = total
+        self.step = max(1, total / 100)
+        self.report = report
+    }
+
+    func tick() {
+        guard let report else { return }
+        lock.lock()
+        done += 1
+        let current = done
+        lock.unlock()
+        if current % step == 0 || current == total { report(current, total) }
+    }
 }
 
 /// Runs a job per index on worker threads with large stacks, keeping results in index order.

@@ -103,6 +103,10 @@ struct YAMLComposer {
         if parser.error == YAML_MEMORY_ERROR {
             message = "out of memory while parsing"
         }
+        if message.hasPrefix("Maximum nesting level reached") {
+            // libyaml's own guard against deep flow nesting; say it in our words.
+            message = "nesting deeper than libyaml's limit of 1000 levels"
+        }
         if parser.error == YAML_READER_ERROR {
             // Encoding problems carry a byte offset, not a mark: count the lines before it.
             let offset = min(Int(parser.problem_offset), bytes.count)

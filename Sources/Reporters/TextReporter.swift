@@ -31,9 +31,14 @@ public struct TextReporter {
         for finding in report.sortedFindings { byFile[finding.file, default: []].append(finding) }
         var errorsByFile: [String: [InputError]] = [:]
         for error in report.sortedErrors { errorsByFile[error.file, default: []].append(error) }
-        let files = Set(byFile.keys).union(errorsByFile.keys).sorted()
+        var notesByFile: [String: [LoadNote]] = [:]
+        for note in report.notes { notesByFile[note.file, default: []].append(note) }
+        let files = Set(byFile.keys).union(errorsByFile.keys).union(notesByFile.keys).sorted()
         for file in files {
             output += paint(file, "1") + "\n"
+            for note in notesByFile[file] ?? [] {
+                output += "  \(String(note.line).padding(to: 7)) \(paint("note".padding(to: 8), "2")) \(note.message)\n"
+            }
             for error in errorsByFile[file] ?? [] {
                 let position = error.position.map { "\($0.line):\($0.column)" } ?? "-"
                 output += "  \(position.padding(to: 7)) \(paint("error".padding(to: 8), "1;35")) input error: \(error.message)\n"

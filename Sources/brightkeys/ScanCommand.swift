@@ -69,6 +69,13 @@ struct ScanCommand: ParsableCommand {
         let registry = try BuiltinChecks.registry()
         var scanner = Scanner(registry: registry, config: config, context: context)
         scanner.recordEvaluations = output == .junit
+        let showProgress = isatty(STDERR_FILENO) == 1
+        if showProgress {
+            scanner.progress = { done, total in
+                guard total >= 200 else { return }
+                writeErr("\rscanning: \(done)/\(total) files" + (done == total ? "\r\u{1B}[K" : ""))
+            }
+        }
         let report = scanner.scan(paths: paths)
         switch output {
         case .text:

@@ -8,6 +8,7 @@ import Testing
 
 /// Reporter output over the bundled example, compared with committed golden files. Set
 /// BRIGHTKEYS_RECORD=1 to write them anew after an intended change.
+@Suite(.serialized)
 struct GoldenTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
