@@ -56,3 +56,16 @@ extension PodCheck {
         Finding(check: Self.descriptor, object: pod.object, path: path, line: line, message: message)
     }
 }
+
+/// A check over the whole input rather than one object (RBAC bindings against roles, say). The
+/// scanner keeps the objects it `wants` while files stream past, then calls it once; its findings
+/// name the object they are about and are suppressed through that object's annotations.
+public protocol ClusterCheck: Check {
+    func wants(_ object: KubeObject) -> Bool
+    func evaluate(all objects: [KubeObject], in context: CheckContext) -> [Finding]
+}
+
+extension ClusterCheck {
+    public func evaluate(_ object: KubeObject, in context: CheckContext) -> [Finding] { [] }
+    public func evaluate(_ object: KubeObject, pod: PodView?, in context: CheckContext) -> [Finding] { [] }
+}

@@ -19,6 +19,8 @@ public struct ScanReport: Sendable {
     public var configNotes: [String] = []
     public var filesRead = 0
     public var objectsScanned = 0
+    /// Objects kept for the checks over the whole input.
+    var retained: [KubeObject] = []
     /// Every file, including those without findings (for per-file reports).
     public var files: [String] = []
     /// Object × check evaluations, for JUnit.
@@ -109,13 +111,21 @@ public struct Scanner: Sendable {
         for (_, partial) in results.sorted(by: { $0.0 < $1.0 }) {
             report.merge(partial)
         }
+        runClusterChecks(into: &report)
         report.files = files
         report.configNotes = expiredExemptionNotes()
         return report
     }
 
-    /// Scans one file that is already read.
+    /// Scans one file that is already read, checks over the whole input included.
     public func scan(loaded: LoadedFile) -> ScanReport {
+        var report = perFile(loaded)
+        runClusterChecks(into: &report)
+        return report
+    }
+
+    /// The per-object part of a scan of one file, keeping what the whole-input checks want.
+    func perFile(_ loaded: LoadedFile) -> ScanReport {
         var report = ScanReport()
         report.filesRead = 1
         report.inputErrors = loaded.errors
@@ -123,8 +133,25 @@ public struct Scanner: Sendable {
         for object in loaded.objects {
             report.objectsScanned += 1
             evaluate(object, into: &report)
+            if clusterChecks.contains(where: { $0.wants(object) }) { report.retained.append(object) }
         }
         return report
+    }
+
+    private var clusterChecks: [any ClusterCheck] { active.compactMap { $0 as? any ClusterCheck } }
+
+    /// Runs the checks over the whole input on the objects kept for them.
+    func runClusterChecks(into report: inout ScanReport) {
+        let objects = report.retained
+        report.retained = []
+        for check in clusterChecks {
+            let wanted = objects.filter(check.wants)
+            let found = check.evaluate(all: wanted, in: context)
+            for object in wanted {
+                let mine = found.filter { $0.file == object.file && $0.kind == object.kind && $0.namespace == object.namespace && $0.name == object.name }
+                record(mine, of: check.descriptor, for: object, templateAnnotations: [:], into: &report)
+            }
+        }
     }
 
     /// Runs the active checks on one object, applying suppressions and severity overrides.
@@ -132,31 +159,37 @@ public struct Scanner: Sendable {
         let pod = context.catalog.podView(for: object)
         // The annotation counts on the object and, for workloads, on its pod template too.
         let templateAnnotations = pod.map { $0.specPath == "spec" ? [:] : $0.annotations } ?? [:]
+        for check in active where !(check is any ClusterCheck) {
+            record(check.evaluate(object, pod: pod, in: context), of: check.descriptor, for: object, templateAnnotations: templateAnnotations, into: &report)
+        }
+    }
+
+    /// Records one check's findings on one object: evaluations for JUnit, suppressions, severity
+    /// overrides.
+    func record(
+        _ found: [Finding], of descriptor: CheckDescriptor, for object: KubeObject, templateAnnotations: [String: String], into report: inout ScanReport
+    ) {
         let ignored = Self.ignoredChecks(object.annotations) + Self.ignoredChecks(templateAnnotations)
         let ignoreReason = object.annotations[Annotations.ignoreReason] ?? templateAnnotations[Annotations.ignoreReason] ?? ""
-        for check in active {
-            let descriptor = check.descriptor
-            let found = check.evaluate(object, pod: pod, in: context)
-            if recordEvaluations {
-                report.evaluations.append(
-                    ScanReport.Evaluation(
-                        file: object.file, object: object.displayName, checkID: descriptor.id, slug: descriptor.slug,
-                        failed: !found.isEmpty))
+        if recordEvaluations {
+            report.evaluations.append(
+                ScanReport.Evaluation(
+                    file: object.file, object: object.displayName, checkID: descriptor.id, slug: descriptor.slug,
+                    failed: !found.isEmpty))
+        }
+        for var finding in found {
+            if ignored.contains(where: descriptor.answers(to:)) {
+                report.suppressed.append(SuppressedFinding(finding: finding, source: "annotation", reason: ignoreReason))
+                continue
             }
-            for var finding in found {
-                if ignored.contains(where: descriptor.answers(to:)) {
-                    report.suppressed.append(SuppressedFinding(finding: finding, source: "annotation", reason: ignoreReason))
-                    continue
-                }
-                if let exemption = config.exemptions.first(where: { !$0.isExpired(today: today) && $0.matches(finding, descriptor: descriptor) }) {
-                    report.suppressed.append(SuppressedFinding(finding: finding, source: "config", reason: exemption.reason))
-                    continue
-                }
-                if let override = config.severityOverrides.first(where: { descriptor.answers(to: $0.key) }) {
-                    finding.severity = override.value
-                }
-                report.findings.append(finding)
+            if let exemption = config.exemptions.first(where: { !$0.isExpired(today: today) && $0.matches(finding, descriptor: descriptor) }) {
+                report.suppressed.append(SuppressedFinding(finding: finding, source: "config", reason: exemption.reason))
+                continue
             }
+            if let override = config.severityOverrides.first(where: { descriptor.answers(to: $0.key) }) {
+                finding.severity = override.value
+            }
+            report.findings.append(finding)
         }
     }
 
@@ -183,6 +216,7 @@ extension ScanReport {
         filesRead += other.filesRead
         objectsScanned += other.objectsScanned
         evaluations += other.evaluations
+        retained += other.retained
     }
 
     /// The highest severity among the findings.

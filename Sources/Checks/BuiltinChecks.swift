@@ -16,6 +16,13 @@ public enum BuiltinChecks {
         ConfigMapSecretCheck(),
         SecretManifestCheck(),
         ExposedDashboardCheck(),
+        ClusterAdminGrantCheck(),
+        WildcardRuleCheck(),
+        DangerousPermissionCheck(),
+        DefaultServiceAccountBindingCheck(),
+        UnboundRoleCheck(),
+        MissingRoleRefCheck(),
+        IndirectClusterAdminCheck(),
     ]
 
     public static var all: [any Check] { general + PodSecurityEvaluator.checks() }

@@ -9,19 +9,17 @@ public struct KubeObject: Sendable {
     public let pathInDocument: String
     public let apiVersion: String
     public let kind: String
+    /// The API group: `apps` for `apps/v1`, empty for the core group.
+    public let group: String
 
     public init(file: String, root: Node, pathInDocument: String = "") {
         self.file = file
         self.root = root
         self.pathInDocument = pathInDocument
-        self.apiVersion = root["apiVersion"]?.string ?? ""
+        let apiVersion = root["apiVersion"]?.string ?? ""
+        self.apiVersion = apiVersion
         self.kind = root["kind"]?.string ?? ""
-    }
-
-    /// The API group: `apps` for `apps/v1`, empty for the core group.
-    public var group: String {
-        guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
-        return String(apiVersion[..<slash])
+        self.group = apiVersion.firstIndex(of: "/").map { String(apiVersion[..<$0]) } ?? ""
     }
 
     public var metadata: Node? { root["metadata"] }

@@ -77,22 +77,27 @@ struct ScanCommand: ParsableCommand {
             }
         }
         let report = scanner.scan(paths: paths)
-        switch output {
-        case .text:
-            writeOut(TextReporter(color: outputOptions.useColor).render(report))
-        case .json:
-            writeOut(JSONReporter.render(report))
-        case .sarif:
-            writeOut(SARIFReporter.render(report, descriptors: registry.descriptors, version: BrightKeys.version))
-        case .junit:
-            writeOut(JUnitReporter.render(report))
-        }
-        if output != .text {
-            // Machine formats keep stdout clean; people still see problems and the tally.
-            for error in report.sortedErrors { writeErr("\(error.description)\n") }
-            writeErr(TextReporter(color: false).summary(report) + "\n")
-        }
-        if report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
-        if !report.inputErrors.isEmpty { throw ExitCode(2) }
+        try emit(report, format: output, registry: registry, color: outputOptions.useColor, failOn: failOn)
     }
+}
+
+/// Writes a scan report in the chosen format and exits as every scanning command promises.
+func emit(_ report: ScanReport, format output: ScanFormat, registry: CheckRegistry, color: Bool, failOn: Severity) throws {
+    switch output {
+    case .text:
+        writeOut(TextReporter(color: color).render(report))
+    case .json:
+        writeOut(JSONReporter.render(report))
+    case .sarif:
+        writeOut(SARIFReporter.render(report, descriptors: registry.descriptors, version: BrightKeys.version))
+    case .junit:
+        writeOut(JUnitReporter.render(report))
+    }
+    if output != .text {
+        // Machine formats keep stdout clean; people still see problems and the tally.
+        for error in report.sortedErrors { writeErr("\(error.description)\n") }
+        writeErr(TextReporter(color: false).summary(report) + "\n")
+    }
+    if report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
+    if !report.inputErrors.isEmpty { throw ExitCode(2) }
 }

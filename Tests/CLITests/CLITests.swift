@@ -50,7 +50,7 @@ struct CLITests {
         let result = try run(["scan", "examples/startup-cluster"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("BK-NET-001 exposed-dashboard"))
-        #expect(result.stdout.contains("scanned 7 objects in 3 files"))
+        #expect(result.stdout.contains("scanned 11 objects in 4 files"))
         #expect(!result.stdout.contains("Sup3rS3cret"))
     }
 

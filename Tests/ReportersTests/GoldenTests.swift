@@ -41,7 +41,7 @@ struct GoldenTests {
         let rendered = JSONReporter.render(try Self.report().0)
         try compare(rendered, "startup-cluster.json")
         let parsed = try JSONSerialization.jsonObject(with: Data(rendered.utf8)) as? [String: Any]
-        #expect((parsed?["summary"] as? [String: Any])?["objects"] as? Int == 7)
+        #expect((parsed?["summary"] as? [String: Any])?["objects"] as? Int == 11)
         #expect(!rendered.contains("Sup3rS3cret"), "secret values are never printed")
         #expect(!rendered.contains("admin123"))
     }

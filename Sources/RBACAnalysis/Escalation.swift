@@ -1,0 +1,134 @@
+/// One step of an escalation path: what the identity can do, and whom it becomes.
+public struct EscalationStep: Sendable, Hashable {
+    /// e.g. `can create pods in namespace shop`.
+    public var action: String
+    /// The identity reached, e.g. `system:serviceaccount:shop:web`; `cluster-admin` for a step
+    /// that grants everything at once.
+    public var becomes: String
+    /// The grant that allows the action.
+    public var grant: Grant?
+}
+
+/// A chain of steps from a subject to more power.
+public struct EscalationPath: Sendable, Hashable {
+    public var start: String
+    public var steps: [EscalationStep]
+    /// True when the last identity holds `*` on `*` cluster-wide (cluster-admin or its equal).
+    public var reachesClusterAdmin: Bool
+
+    public var text: String {
+        ([start] + steps.map { "\($0.action) → \($0.becomes)" }).joined(separator: " → ")
+    }
+}
+
+/// Follows what an identity can become: creating pods or workloads, exec into pods, minting or
+/// reading service-account tokens in a namespace means acting as that namespace's service
+/// accounts; impersonation, bind/escalate with binding creation, and the kubelet's node proxy
+/// mean acting as anyone.
+public struct EscalationAnalysis: Sendable {
+    public let authorizer: Authorizer
+    /// Service accounts that some binding grants something, by namespace.
+    let accounts: [String: [String]]
+
+    public init(authorizer: Authorizer) {
+        self.authorizer = authorizer
+        var accounts: [String: Set<String>] = [:]
+        for binding in authorizer.policy.allBindings {
+            for subject in binding.subjects where subject.kind == "ServiceAccount" {
+                let namespace = subject.namespace.isEmpty ? binding.namespace : subject.namespace
+                guard !namespace.isEmpty else { continue }
+                accounts[namespace, default: []].insert(subject.name)
+            }
+        }
+        self.accounts = accounts.mapValues { $0.sorted() }
+    }
+
+    /// The grant of `*` on `*` in every API group cluster-wide, if the identity has one.
+    public func clusterAdminGrant(_ user: UserInfo) -> Grant? {
+        authorizer.authorize(user, RequestAttributes(verb: "*", apiGroup: "*", resource: "*")).grants.first
+    }
+
+    static let workloadCreators: [(group: String, resource: String, subresource: String, text: String)] = [
+        ("", "pods", "", "can create pods"), ("apps", "deployments", "", "can create deployments"),
+        ("apps", "daemonsets", "", "can create daemonsets"), ("apps", "statefulsets", "", "can create statefulsets"),
+        ("apps", "replicasets", "", "can create replicasets"), ("batch", "jobs", "", "can create jobs"),
+        ("batch", "cronjobs", "", "can create cronjobs"), ("", "replicationcontrollers", "", "can create replicationcontrollers"),
+        ("", "serviceaccounts", "token", "can create service account tokens"),
+        ("", "pods", "exec", "can exec into pods"),
+    ]
+
+    /// The identities one step away from `user`.
+    public func nextSteps(_ user: UserInfo) -> [EscalationStep] {
+        var steps: [EscalationStep] = []
+        // Acting as anyone at once.
+        for kind in ["users", "groups", "serviceaccounts"] {
+            let request = RequestAttributes(verb: "impersonate", resource: kind)
+            if let grant = authorizer.authorize(user, request).grants.first {
+                steps.append(EscalationStep(action: "can impersonate \(kind)", becomes: "cluster-admin", grant: grant))
+                break
+            }
+        }
+        let escalate = authorizer.authorize(user, RequestAttributes(verb: "escalate", apiGroup: PolicySet.group, resource: "clusterroles"))
+        let bind = authorizer.authorize(user, RequestAttributes(verb: "bind", apiGroup: PolicySet.group, resource: "clusterroles", name: "cluster-admin"))
+        let createBinding = authorizer.authorize(user, RequestAttributes(verb: "create", apiGroup: PolicySet.group, resource: "clusterrolebindings"))
+        if createBinding.allowed, let grant = bind.grants.first ?? escalate.grants.first {
+            steps.append(EscalationStep(action: "can bind ClusterRole cluster-admin in a new ClusterRoleBinding", becomes: "cluster-admin", grant: grant))
+        }
+        if let grant = authorizer.authorize(user, RequestAttributes(verb: "create", resource: "nodes", subresource: "proxy")).grants.first
+            ?? authorizer.authorize(user, RequestAttributes(verb: "get", resource: "nodes", subresource: "proxy")).grants.first
+        {
+            steps.append(
+                EscalationStep(action: "can reach every kubelet through nodes/proxy and run commands in any pod", becomes: "cluster-admin", grant: grant))
+        }
+        // Acting as a namespace's service accounts.
+        for namespace in accounts.keys.sorted() {
+            var how: (String, Grant)?
+            for creator in Self.workloadCreators {
+                let request = RequestAttributes(
+                    verb: "create", apiGroup: creator.group, resource: creator.resource, subresource: creator.subresource, namespace: namespace)
+                if let grant = authorizer.authorize(user, request).grants.first {
+                    how = (creator.text, grant)
+                    break
+                }
+            }
+            if how == nil, let grant = authorizer.authorize(user, RequestAttributes(verb: "list", resource: "secrets", namespace: namespace)).grants.first {
+                how = ("can read secrets (service account tokens among them)", grant)
+            }
+            guard let (text, grant) = how else { continue }
+            for account in accounts[namespace] ?? [] {
+                let name = ServiceAccountName(namespace: namespace, name: account).userName
+                guard name != user.name else { continue }
+                steps.append(EscalationStep(action: "\(text) in namespace \(namespace)", becomes: name, grant: grant))
+            }
+        }
+        return steps
+    }
+
+    /// Every chain from `user` to another identity, breadth first, at most `depth` steps long,
+    /// each identity reached once by its shortest chain.
+    public func paths(from user: UserInfo, depth: Int = 4) -> [EscalationPath] {
+        var paths: [EscalationPath] = []
+        var seen: Set<String> = [user.name]
+        var frontier: [(UserInfo, [EscalationStep])] = [(user, [])]
+        for _ in 0..<depth {
+            var next: [(UserInfo, [EscalationStep])] = []
+            for (identity, chain) in frontier {
+                for step in nextSteps(identity) where !seen.contains(step.becomes) {
+                    seen.insert(step.becomes)
+                    let steps = chain + [step]
+                    if step.becomes == "cluster-admin" {
+                        paths.append(EscalationPath(start: user.name, steps: steps, reachesClusterAdmin: true))
+                        continue
+                    }
+                    let reached = UserInfo.impersonating(step.becomes)
+                    let admin = clusterAdminGrant(reached) != nil
+                    paths.append(EscalationPath(start: user.name, steps: steps, reachesClusterAdmin: admin))
+                    if !admin { next.append((reached, steps)) }
+                }
+            }
+            frontier = next
+            if frontier.isEmpty { break }
+        }
+        return paths
+    }
+}
