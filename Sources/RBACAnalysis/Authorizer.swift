@@ -132,11 +132,16 @@ public struct Authorizer: Sendable {
         rule.resourceNames.isEmpty || (!name.isEmpty && rule.resourceNames.contains(name))
     }
 
-    /// `*` matches every path; a trailing `*` matches by prefix; anything else exactly.
+    /// `*` matches every path; a trailing `*` (all trailing stars are trimmed, as upstream does)
+    /// matches by prefix; anything else exactly.
     static func nonResourceURLMatches(_ rule: PolicyRule, _ path: String) -> Bool {
         for candidate in rule.nonResourceURLs {
             if candidate == "*" || candidate == path { return true }
-            if candidate.hasSuffix("*"), path.hasPrefix(String(candidate.dropLast())) { return true }
+            if candidate.hasSuffix("*") {
+                var prefix = Substring(candidate)
+                while prefix.hasSuffix("*") { prefix = prefix.dropLast() }
+                if path.hasPrefix(prefix) { return true }
+            }
         }
         return false
     }
