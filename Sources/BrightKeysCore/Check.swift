@@ -1,3 +1,4 @@
+import Foundation
 import KubeModel
 
 /// What a check may read besides the object: the chosen Pod Security level and version, and where
@@ -62,7 +63,53 @@ extension PodCheck {
 /// name the object they are about and are suppressed through that object's annotations.
 public protocol ClusterCheck: Check {
     func wants(_ object: KubeObject) -> Bool
-    func evaluate(all objects: [KubeObject], in context: CheckContext) -> [Finding]
+    /// `shared` lets checks over the same objects build a costly analysis once.
+    func evaluate(all objects: [KubeObject], shared: SharedAnalyses, in context: CheckContext) -> [Finding]
+}
+
+/// Analyses the whole-input checks of one scan share (an RBAC policy set, say), built by the
+/// first check that asks and reused by the others, from any thread.
+public final class SharedAnalyses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: Any] = [:]
+    private var building: [String: NSCondition] = [:]
+
+    public init() {}
+
+    /// The value stored under `key`, built with `make` the first time it is asked for.
+    public func value<T>(_ key: String, _ make: () -> T) -> T {
+        lock.lock()
+        if let value = values[key] as? T {
+            lock.unlock()
+            return value
+        }
+        if let condition = building[key] {
+            lock.unlock()
+            condition.lock()
+            while true {
+                lock.lock()
+                if let value = values[key] as? T {
+                    lock.unlock()
+                    condition.unlock()
+                    return value
+                }
+                lock.unlock()
+                condition.wait()
+            }
+        }
+        let condition = NSCondition()
+        building[key] = condition
+        lock.unlock()
+        let value = make()
+        condition.lock()
+        lock.lock()
+        values[key] = value
+        building[key] = nil
+        lock.unlock()
+        condition.broadcast()
+        condition.unlock()
+        return value
+    }
 }
 
 extension ClusterCheck {

@@ -19,6 +19,8 @@ public struct ScanReport: Sendable {
     public var configNotes: [String] = []
     public var filesRead = 0
     public var objectsScanned = 0
+    /// Seconds spent in each phase of the scan (reading and checking, whole-input checks).
+    public var timings: [(phase: String, seconds: Double)] = []
     /// Objects kept for the checks over the whole input.
     var retained: [KubeObject] = []
     /// Every file, including those without findings (for per-file reports).
@@ -60,6 +62,9 @@ public struct Scanner: Sendable {
     public var today: String
 
     private let active: [any Check]
+    /// The active checks over the whole input, and the others (split once: the casts are not free).
+    private let clusterChecks: [any ClusterCheck]
+    private let objectChecks: [any Check]
 
     public init(registry: CheckRegistry, config: ScanConfig = ScanConfig(), context: CheckContext = CheckContext(), today: String? = nil) {
         self.registry = registry
@@ -74,6 +79,8 @@ public struct Scanner: Sendable {
             if let control = descriptor.pssControl, control.level > context.pssLevel { return false }
             return true
         }
+        self.clusterChecks = active.compactMap { $0 as? any ClusterCheck }
+        self.objectChecks = active.filter { !($0 is any ClusterCheck) }
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -95,8 +102,15 @@ public struct Scanner: Sendable {
 
     /// Scans files, directories and `-` (standard input).
     public func scan(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount) -> ScanReport {
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ phase: String, _ report: inout ScanReport) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            report.timings.append((phase, Double(now - clock) / 1e9))
+            clock = now
+        }
         let (files, expandErrors) = loader.expand(paths)
         var report = ScanReport()
+        lap("expand", &report)
         report.inputErrors = expandErrors
         // Largest files first, so that no worker is left with a big file at the end; results are
         // merged back in input order.
@@ -104,14 +118,17 @@ public struct Scanner: Sendable {
         let order = files.indices.sorted { sizes[$0] > sizes[$1] }
         let counter = ProgressCounter(total: files.count, report: progress)
         let results = ParallelMap.run(count: files.count, workers: workers) { position in
-            let result = (order[position], scan(loaded: loader.load(file: files[order[position]])))
+            let result = (order[position], perFile(loader.load(file: files[order[position]])))
             counter.tick()
             return result
         }
+        lap("read and check files", &report)
         for (_, partial) in results.sorted(by: { $0.0 < $1.0 }) {
             report.merge(partial)
         }
+        lap("merge", &report)
         runClusterChecks(into: &report)
+        lap("whole-input checks", &report)
         report.files = files
         report.configNotes = expiredExemptionNotes()
         return report
@@ -138,18 +155,23 @@ public struct Scanner: Sendable {
         return report
     }
 
-    private var clusterChecks: [any ClusterCheck] { active.compactMap { $0 as? any ClusterCheck } }
-
     /// Runs the checks over the whole input on the objects kept for them.
     func runClusterChecks(into report: inout ScanReport) {
         let objects = report.retained
         report.retained = []
-        for check in clusterChecks {
-            let wanted = objects.filter(check.wants)
-            let found = check.evaluate(all: wanted, in: context)
+        guard !objects.isEmpty else { return }
+        let checks = clusterChecks
+        let context = context
+        let shared = SharedAnalyses()
+        // The whole-input checks are independent: run them side by side.
+        let results = ParallelMap.run(count: checks.count, workers: ProcessInfo.processInfo.activeProcessorCount) { index in
+            let wanted = objects.filter(checks[index].wants)
+            return (wanted, checks[index].evaluate(all: wanted, shared: shared, in: context))
+        }
+        for (check, (wanted, found)) in zip(checks, results) {
             for object in wanted {
                 let mine = found.filter { $0.file == object.file && $0.kind == object.kind && $0.namespace == object.namespace && $0.name == object.name }
-                record(mine, of: check.descriptor, for: object, templateAnnotations: [:], into: &report)
+                record(mine, of: check.descriptor, for: object, suppression: Suppression(object: object, templateAnnotations: [:]), into: &report)
             }
         }
     }
@@ -159,18 +181,19 @@ public struct Scanner: Sendable {
         let pod = context.catalog.podView(for: object)
         // The annotation counts on the object and, for workloads, on its pod template too.
         let templateAnnotations = pod.map { $0.specPath == "spec" ? [:] : $0.annotations } ?? [:]
-        for check in active where !(check is any ClusterCheck) {
-            record(check.evaluate(object, pod: pod, in: context), of: check.descriptor, for: object, templateAnnotations: templateAnnotations, into: &report)
+        let suppression = Suppression(object: object, templateAnnotations: templateAnnotations)
+        for check in objectChecks {
+            record(check.evaluate(object, pod: pod, in: context), of: check.descriptor, for: object, suppression: suppression, into: &report)
         }
     }
 
     /// Records one check's findings on one object: evaluations for JUnit, suppressions, severity
     /// overrides.
     func record(
-        _ found: [Finding], of descriptor: CheckDescriptor, for object: KubeObject, templateAnnotations: [String: String], into report: inout ScanReport
+        _ found: [Finding], of descriptor: CheckDescriptor, for object: KubeObject, suppression: Suppression, into report: inout ScanReport
     ) {
-        let ignored = Self.ignoredChecks(object.annotations) + Self.ignoredChecks(templateAnnotations)
-        let ignoreReason = object.annotations[Annotations.ignoreReason] ?? templateAnnotations[Annotations.ignoreReason] ?? ""
+        let ignored = suppression.ignored
+        let ignoreReason = suppression.reason
         if recordEvaluations {
             report.evaluations.append(
                 ScanReport.Evaluation(
@@ -190,6 +213,18 @@ public struct Scanner: Sendable {
                 finding.severity = override.value
             }
             report.findings.append(finding)
+        }
+    }
+
+    /// What an object's annotations (and its pod template's) silence, read once per object.
+    struct Suppression {
+        let ignored: [String]
+        let reason: String
+
+        init(object: KubeObject, templateAnnotations: [String: String]) {
+            let annotations = object.annotations
+            ignored = Scanner.ignoredChecks(annotations) + Scanner.ignoredChecks(templateAnnotations)
+            reason = annotations[Annotations.ignoreReason] ?? templateAnnotations[Annotations.ignoreReason] ?? ""
         }
     }
 

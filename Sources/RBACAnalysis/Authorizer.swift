@@ -8,15 +8,16 @@ public struct UserInfo: Sendable, Hashable {
         self.groups = groups
     }
 
-    /// The identity kubectl's `--as`/`--as-group` produce: service accounts get their implicit
-    /// groups, every other user `system:authenticated`, and `system:anonymous`
+    /// The identity kubectl's `--as`/`--as-group` produce, as the API server's impersonation
+    /// filter builds it: a service account named without groups gets its implicit groups, every
+    /// user but `system:anonymous` gets `system:authenticated`, and `system:anonymous`
     /// `system:unauthenticated`.
     public static func impersonating(_ name: String, groups: [String] = []) -> UserInfo {
         var all = groups
         if name == "system:anonymous" {
             all.append("system:unauthenticated")
         } else {
-            if let account = ServiceAccountName(user: name) {
+            if groups.isEmpty, let account = ServiceAccountName(user: name) {
                 all += ["system:serviceaccounts", "system:serviceaccounts:\(account.namespace)"]
             }
             if !all.contains("system:unauthenticated") { all.append("system:authenticated") }

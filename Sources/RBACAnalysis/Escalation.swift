@@ -25,10 +25,19 @@ public struct EscalationPath: Sendable, Hashable {
 /// reading service-account tokens in a namespace means acting as that namespace's service
 /// accounts; impersonation, bind/escalate with binding creation, and the kubelet's node proxy
 /// mean acting as anyone.
-public struct EscalationAnalysis: Sendable {
+///
+/// One analysis answers many questions: what applies to each identity and each identity's next
+/// steps are worked out once and remembered, so following every subject of a large policy stays
+/// linear in the number of bindings per identity.
+public final class EscalationAnalysis {
     public let authorizer: Authorizer
     /// Service accounts that some binding grants something, by namespace.
     let accounts: [String: [String]]
+    /// Identity → the bindings (anywhere) whose subjects include it, with their rules.
+    private var applicable: [UserInfo: [(binding: RBACBinding, rules: [PolicyRule])]] = [:]
+    private var stepsMemo: [UserInfo: [EscalationStep]] = [:]
+    private var adminMemo: [UserInfo: Grant?] = [:]
+    private let sortedNamespaces: [String]
 
     public init(authorizer: Authorizer) {
         self.authorizer = authorizer
@@ -41,11 +50,40 @@ public struct EscalationAnalysis: Sendable {
             }
         }
         self.accounts = accounts.mapValues { $0.sorted() }
+        self.sortedNamespaces = accounts.keys.sorted()
     }
 
     /// The grant of `*` on `*` in every API group cluster-wide, if the identity has one.
     public func clusterAdminGrant(_ user: UserInfo) -> Grant? {
-        authorizer.authorize(user, RequestAttributes(verb: "*", apiGroup: "*", resource: "*")).grants.first
+        if let known = adminMemo[user] { return known }
+        let grant = allows(user, RequestAttributes(verb: "*", apiGroup: "*", resource: "*"))
+        adminMemo[user] = grant
+        return grant
+    }
+
+    /// The bindings that apply to `user`, anywhere, with their rules (found once per identity).
+    func bindings(of user: UserInfo) -> [(binding: RBACBinding, rules: [PolicyRule])] {
+        if let known = applicable[user] { return known }
+        let found = authorizer.policy.allBindings.filter { binding in
+            binding.subjects.contains { Authorizer.applies($0, to: user, bindingNamespace: binding.namespace) }
+        }.map { ($0, authorizer.policy.rules(of: $0)) }
+        applicable[user] = found
+        return found
+    }
+
+    /// The authorizer's answer, from the bindings that apply to `user`.
+    func allows(_ user: UserInfo, _ request: RequestAttributes) -> Grant? {
+        for (binding, rules) in bindings(of: user) {
+            // The same scoping as the authorizer: cluster bindings everywhere, namespaced ones in
+            // their namespace, and URLs only from cluster bindings.
+            guard binding.isClusterBinding || (request.isResourceRequest && binding.namespace == request.namespace && !request.namespace.isEmpty) else {
+                continue
+            }
+            if let rule = rules.first(where: { Authorizer.ruleAllows($0, request) }) {
+                return Grant(binding: binding, role: authorizer.policy.role(of: binding), rule: rule)
+            }
+        }
+        return nil
     }
 
     static let workloadCreators: [(group: String, resource: String, subresource: String, text: String)] = [
@@ -59,39 +97,51 @@ public struct EscalationAnalysis: Sendable {
 
     /// The identities one step away from `user`.
     public func nextSteps(_ user: UserInfo) -> [EscalationStep] {
+        if let known = stepsMemo[user] { return known }
+        let steps = computeSteps(user)
+        stepsMemo[user] = steps
+        return steps
+    }
+
+    private func computeSteps(_ user: UserInfo) -> [EscalationStep] {
         var steps: [EscalationStep] = []
         // Acting as anyone at once.
         for kind in ["users", "groups", "serviceaccounts"] {
             let request = RequestAttributes(verb: "impersonate", resource: kind)
-            if let grant = authorizer.authorize(user, request).grants.first {
+            if let grant = allows(user, request) {
                 steps.append(EscalationStep(action: "can impersonate \(kind)", becomes: "cluster-admin", grant: grant))
                 break
             }
         }
-        let escalate = authorizer.authorize(user, RequestAttributes(verb: "escalate", apiGroup: PolicySet.group, resource: "clusterroles"))
-        let bind = authorizer.authorize(user, RequestAttributes(verb: "bind", apiGroup: PolicySet.group, resource: "clusterroles", name: "cluster-admin"))
-        let createBinding = authorizer.authorize(user, RequestAttributes(verb: "create", apiGroup: PolicySet.group, resource: "clusterrolebindings"))
-        if createBinding.allowed, let grant = bind.grants.first ?? escalate.grants.first {
+        let escalate = allows(user, RequestAttributes(verb: "escalate", apiGroup: PolicySet.group, resource: "clusterroles"))
+        let bind = allows(user, RequestAttributes(verb: "bind", apiGroup: PolicySet.group, resource: "clusterroles", name: "cluster-admin"))
+        let createBinding = allows(user, RequestAttributes(verb: "create", apiGroup: PolicySet.group, resource: "clusterrolebindings"))
+        if createBinding != nil, let grant = bind ?? escalate {
             steps.append(EscalationStep(action: "can bind ClusterRole cluster-admin in a new ClusterRoleBinding", becomes: "cluster-admin", grant: grant))
         }
-        if let grant = authorizer.authorize(user, RequestAttributes(verb: "create", resource: "nodes", subresource: "proxy")).grants.first
-            ?? authorizer.authorize(user, RequestAttributes(verb: "get", resource: "nodes", subresource: "proxy")).grants.first
+        if let grant = allows(user, RequestAttributes(verb: "create", resource: "nodes", subresource: "proxy"))
+            ?? allows(user, RequestAttributes(verb: "get", resource: "nodes", subresource: "proxy"))
         {
             steps.append(
                 EscalationStep(action: "can reach every kubelet through nodes/proxy and run commands in any pod", becomes: "cluster-admin", grant: grant))
         }
-        // Acting as a namespace's service accounts.
-        for namespace in accounts.keys.sorted() {
+        // Acting as a namespace's service accounts: only namespaces where the identity holds
+        // something can matter, unless it holds something cluster-wide.
+        let held = bindings(of: user)
+        let namespaces =
+            held.contains(where: { $0.binding.isClusterBinding })
+            ? sortedNamespaces : sortedNamespaces.filter { namespace in held.contains { $0.binding.namespace == namespace } }
+        for namespace in namespaces {
             var how: (String, Grant)?
             for creator in Self.workloadCreators {
                 let request = RequestAttributes(
                     verb: "create", apiGroup: creator.group, resource: creator.resource, subresource: creator.subresource, namespace: namespace)
-                if let grant = authorizer.authorize(user, request).grants.first {
+                if let grant = allows(user, request) {
                     how = (creator.text, grant)
                     break
                 }
             }
-            if how == nil, let grant = authorizer.authorize(user, RequestAttributes(verb: "list", resource: "secrets", namespace: namespace)).grants.first {
+            if how == nil, let grant = allows(user, RequestAttributes(verb: "list", resource: "secrets", namespace: namespace)) {
                 how = ("can read secrets (service account tokens among them)", grant)
             }
             guard let (text, grant) = how else { continue }

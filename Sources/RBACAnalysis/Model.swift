@@ -88,18 +88,32 @@ public struct LabelSelector: Sendable, Hashable {
     }
 }
 
-/// A Role or ClusterRole.
-public struct RBACRole: Sendable {
-    public var isClusterRole: Bool
-    public var name: String
+/// A Role or ClusterRole. A class: grants and paths refer to roles many times over, and a
+/// reference is cheaper to pass around than a copy of every rule.
+public final class RBACRole: Sendable {
+    public let isClusterRole: Bool
+    public let name: String
     /// Empty for a ClusterRole.
-    public var namespace: String
-    public var labels: [String: String]
+    public let namespace: String
+    public let labels: [String: String]
     /// The rules as written.
-    public var rules: [PolicyRule]
+    public let rules: [PolicyRule]
     /// For an aggregated ClusterRole: the selectors of `aggregationRule.clusterRoleSelectors`.
-    public var aggregation: [LabelSelector]?
-    public var source: SourceRef
+    public let aggregation: [LabelSelector]?
+    public let source: SourceRef
+
+    public init(
+        isClusterRole: Bool, name: String, namespace: String, labels: [String: String], rules: [PolicyRule], aggregation: [LabelSelector]?,
+        source: SourceRef
+    ) {
+        self.isClusterRole = isClusterRole
+        self.name = name
+        self.namespace = namespace
+        self.labels = labels
+        self.rules = rules
+        self.aggregation = aggregation
+        self.source = source
+    }
 
     public var kind: String { isClusterRole ? "ClusterRole" : "Role" }
     public var displayName: String { isClusterRole ? "ClusterRole/\(name)" : "Role/\(namespace)/\(name)" }
@@ -126,16 +140,26 @@ public struct Subject: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 }
 
-/// A RoleBinding or ClusterRoleBinding.
-public struct RBACBinding: Sendable {
-    public var isClusterBinding: Bool
-    public var name: String
+/// A RoleBinding or ClusterRoleBinding (a class, for the same reason as `RBACRole`).
+public final class RBACBinding: Sendable {
+    public let isClusterBinding: Bool
+    public let name: String
     /// Empty for a ClusterRoleBinding.
-    public var namespace: String
-    public var roleKind: String
-    public var roleName: String
-    public var subjects: [Subject]
-    public var source: SourceRef
+    public let namespace: String
+    public let roleKind: String
+    public let roleName: String
+    public let subjects: [Subject]
+    public let source: SourceRef
+
+    public init(isClusterBinding: Bool, name: String, namespace: String, roleKind: String, roleName: String, subjects: [Subject], source: SourceRef) {
+        self.isClusterBinding = isClusterBinding
+        self.name = name
+        self.namespace = namespace
+        self.roleKind = roleKind
+        self.roleName = roleName
+        self.subjects = subjects
+        self.source = source
+    }
 
     public var kind: String { isClusterBinding ? "ClusterRoleBinding" : "RoleBinding" }
     public var displayName: String { isClusterBinding ? "ClusterRoleBinding/\(name)" : "RoleBinding/\(namespace)/\(name)" }

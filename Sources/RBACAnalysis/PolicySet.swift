@@ -63,11 +63,13 @@ public struct PolicySet: Sendable {
                     PolicyRule(verbs: ["*"], nonResourceURLs: ["*"], source: builtIn),
                 ], aggregation: nil, source: builtIn)
         }
+        allBindings = clusterBindings + namespacedBindings.keys.sorted().flatMap { namespacedBindings[$0] ?? [] }
         resolveAggregation()
         checkRoleRefs()
     }
 
-    public var allBindings: [RBACBinding] { clusterBindings + namespacedBindings.keys.sorted().flatMap { namespacedBindings[$0] ?? [] } }
+    /// Every binding: ClusterRoleBindings, then RoleBindings by namespace.
+    public private(set) var allBindings: [RBACBinding] = []
     public var allRoles: [RBACRole] {
         clusterRoles.keys.sorted().compactMap { clusterRoles[$0] } + roles.keys.sorted().compactMap { roles[$0] }
     }

@@ -4,7 +4,14 @@ import KubeModel
 extension ScanReport {
     /// Findings in a stable order: file, line, check.
     public var sortedFindings: [Finding] {
-        findings.sorted { ($0.file, $0.line, $0.checkID, $0.message) < ($1.file, $1.line, $1.checkID, $1.message) }
+        // Rank the distinct files once, so that the sort compares integers, not paths.
+        var rank: [String: Int] = [:]
+        for file in Set(findings.map(\.file)).sorted() { rank[file] = rank.count }
+        let keyed = findings.map { (rank[$0.file] ?? 0, $0) }
+        return keyed.sorted { lhs, rhs in
+            if lhs.0 != rhs.0 { return lhs.0 < rhs.0 }
+            return (lhs.1.line, lhs.1.checkID, lhs.1.message) < (rhs.1.line, rhs.1.checkID, rhs.1.message)
+        }.map(\.1)
     }
 
     public var sortedErrors: [InputError] {

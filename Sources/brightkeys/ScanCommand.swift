@@ -77,12 +77,20 @@ struct ScanCommand: ParsableCommand {
             }
         }
         let report = scanner.scan(paths: paths)
-        try emit(report, format: output, registry: registry, color: outputOptions.useColor, failOn: failOn)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let code = emit(report, format: output, registry: registry, color: outputOptions.useColor, failOn: failOn)
+        if ProcessInfo.processInfo.environment["BRIGHTKEYS_TIMING"] != nil {
+            for (phase, seconds) in report.timings { writeErr("timing: \(phase) \(String(format: "%.3f", seconds)) s\n") }
+            writeErr("timing: report \(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)) s\n")
+        }
+        // Everything is written: leave without tearing down the report, which only costs time.
+        Foundation.exit(code)
     }
 }
 
 /// Writes a scan report in the chosen format and exits as every scanning command promises.
-func emit(_ report: ScanReport, format output: ScanFormat, registry: CheckRegistry, color: Bool, failOn: Severity) throws {
+/// Returns the exit code.
+func emit(_ report: ScanReport, format output: ScanFormat, registry: CheckRegistry, color: Bool, failOn: Severity) -> Int32 {
     switch output {
     case .text:
         writeOut(TextReporter(color: color).render(report))
@@ -98,6 +106,7 @@ func emit(_ report: ScanReport, format output: ScanFormat, registry: CheckRegist
         for error in report.sortedErrors { writeErr("\(error.description)\n") }
         writeErr(TextReporter(color: false).summary(report) + "\n")
     }
-    if report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(1) }
-    if !report.inputErrors.isEmpty { throw ExitCode(2) }
+    if report.findings.contains(where: { $0.severity >= failOn }) { return 1 }
+    if !report.inputErrors.isEmpty { return 2 }
+    return 0
 }

@@ -133,4 +133,41 @@ struct CLITests {
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bk.yaml:1:"))
     }
+
+    @Test func rbacCanIAnswersLikeKubectl() throws {
+        let yes = try run(["rbac", "can-i", "create", "pods", "-n", "shop", "--as", "ci-bot", "examples/startup-cluster"])
+        #expect(yes.status == 0)
+        #expect(yes.stdout == "yes\n")
+        let no = try run(["rbac", "can-i", "get", "secrets", "-n", "dev", "--as", "ci-bot", "examples/startup-cluster"])
+        #expect(no.status == 1)
+        #expect(no.stdout == "no\n")
+        let group = try run(["rbac", "can-i", "delete", "nodes", "--as", "alice", "--as-group", "developers", "examples/startup-cluster"])
+        #expect(group.status == 0)
+        let json = try run(["rbac", "can-i", "get", "deployments.apps", "-n", "shop", "--as", "ci-bot", "-o", "json", "examples/startup-cluster"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(parsed?["allowed"] as? Bool == true)
+        let grant = (parsed?["grants"] as? [[String: Any]])?.first
+        #expect(grant?["binding"] as? String == "RoleBinding/shop/ci-deployer")
+        #expect(grant?["role"] as? String == "ClusterRole/ci-deployer")
+        #expect(try run(["rbac", "can-i", "get", "pods", "examples/startup-cluster"]).status == 2)
+    }
+
+    @Test func rbacWhoCanListAndPaths() throws {
+        let who = try run(["rbac", "who-can", "create", "pods", "-n", "shop", "examples/startup-cluster"])
+        #expect(who.status == 0)
+        let rows = who.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.contains(["User", "ci-bot", "RoleBinding/shop/ci-deployer", "ClusterRole/ci-deployer"]))
+        #expect(rows.contains(["Group", "developers", "ClusterRoleBinding/shop-admin", "ClusterRole/cluster-admin"]))
+        let list = try run(["rbac", "can-i", "--list", "-n", "shop", "--as", "ci-bot", "examples/startup-cluster"])
+        #expect(list.stdout.hasPrefix("Resources"))
+        #expect(list.stdout.contains("deployments.apps"))
+        let paths = try run(["rbac", "paths", "--as", "ci-bot", "examples/startup-cluster"])
+        #expect(paths.status == 1)
+        #expect(paths.stdout.contains("[cluster-admin] ci-bot → can create pods in namespace shop → system:serviceaccount:shop:shop-admin"))
+        let risks = try run(["rbac", "risks", "-o", "json", "examples/startup-cluster"])
+        #expect(risks.status == 1)
+        #expect(risks.stdout.contains("BK-RBAC-007"))
+        #expect(!risks.stdout.contains("BK-PSS-"))
+        #expect(try run(["rbac", "risks", "--fail-on", "medium", "examples/hardened"]).status == 0)
+    }
 }

@@ -54,8 +54,8 @@ public struct ClusterAdminGrantCheck: ClusterCheck {
 
     public func wants(_ object: KubeObject) -> Bool { RBACObjects.isRBAC(object) }
 
-    public func evaluate(all objects: [KubeObject], in context: CheckContext) -> [Finding] {
-        let policy = PolicySet(objects: objects)
+    public func evaluate(all objects: [KubeObject], shared: SharedAnalyses, in context: CheckContext) -> [Finding] {
+        let policy = RBACObjects.policy(objects, shared)
         let everything = RequestAttributes(verb: "*", apiGroup: "*", resource: "*")
         var findings: [Finding] = []
         for object in objects where RBACObjects.isBinding(object) {

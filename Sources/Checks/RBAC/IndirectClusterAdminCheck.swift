@@ -62,18 +62,24 @@ public struct IndirectClusterAdminCheck: ClusterCheck {
 
     public func wants(_ object: KubeObject) -> Bool { RBACObjects.isRBAC(object) }
 
-    public func evaluate(all objects: [KubeObject], in context: CheckContext) -> [Finding] {
-        let analysis = EscalationAnalysis(authorizer: Authorizer(policy: PolicySet(objects: objects)))
+    public func evaluate(all objects: [KubeObject], shared: SharedAnalyses, in context: CheckContext) -> [Finding] {
+        let analysis = EscalationAnalysis(authorizer: Authorizer(policy: RBACObjects.policy(objects, shared)))
         var findings: [Finding] = []
         var reported = Set<String>()
+        var pathOf: [String: EscalationPath?] = [:]
         for object in objects where RBACObjects.isBinding(object) {
             let bindingNamespace = object.kind == "RoleBinding" ? object.namespace : ""
             for (index, subject) in RBACObjects.subjects(object) where !RBACObjects.isPlatformSubject(subject) {
-                let identity = RBACObjects.identity(of: subject, bindingNamespace: bindingNamespace)
-                guard !reported.contains(subject.description), analysis.clusterAdminGrant(identity) == nil,
-                    let path = analysis.paths(from: identity, depth: 3).first(where: \.reachesClusterAdmin),
-                    path.steps.first?.grant?.binding.name == object.name
-                else { continue }
+                guard !reported.contains(subject.description) else { continue }
+                let path: EscalationPath?
+                if let known = pathOf[subject.description] {
+                    path = known
+                } else {
+                    let identity = RBACObjects.identity(of: subject, bindingNamespace: bindingNamespace)
+                    path = analysis.clusterAdminGrant(identity) == nil ? analysis.paths(from: identity, depth: 3).first(where: \.reachesClusterAdmin) : nil
+                    pathOf[subject.description] = path
+                }
+                guard let path, let first = path.steps.first?.grant?.binding, first.name == object.name, first.kind == object.kind else { continue }
                 reported.insert(subject.description)
                 let chain = path.steps.map { "\($0.action) → \($0.becomes)" }.joined(separator: " → ")
                 findings.append(

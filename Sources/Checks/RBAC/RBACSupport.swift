@@ -4,6 +4,12 @@ import RBACAnalysis
 
 /// Shared helpers of the RBAC checks.
 enum RBACObjects {
+    /// The policy set of every RBAC object of the input, built once per scan. Every RBAC check
+    /// wants exactly the RBAC objects, so they all pass the same list.
+    static func policy(_ objects: [KubeObject], _ shared: SharedAnalyses) -> PolicySet {
+        shared.value("rbac.policy") { PolicySet(objects: objects) }
+    }
+
     static func isRBAC(_ object: KubeObject) -> Bool {
         object.group == PolicySet.group && ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"].contains(object.kind)
     }

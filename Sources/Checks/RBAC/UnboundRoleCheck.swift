@@ -43,8 +43,8 @@ public struct UnboundRoleCheck: ClusterCheck {
 
     public func wants(_ object: KubeObject) -> Bool { RBACObjects.isRBAC(object) }
 
-    public func evaluate(all objects: [KubeObject], in context: CheckContext) -> [Finding] {
-        let policy = PolicySet(objects: objects)
+    public func evaluate(all objects: [KubeObject], shared: SharedAnalyses, in context: CheckContext) -> [Finding] {
+        let policy = RBACObjects.policy(objects, shared)
         var used = Set<String>()
         for binding in policy.allBindings {
             if let role = policy.role(of: binding) { used.insert(role.displayName) }
