@@ -298,48 +298,101 @@ func requestJSON(_ request: RequestAttributes) -> JSONValue {
     ])
 }
 
-/// `kubectl auth can-i --list` output.
+/// `kubectl auth can-i --list` output, built the way kubectl builds it: every rule broken down to
+/// one API group, one resource and at most one resource name (non-resource rules to one URL),
+/// rules for the same single resource merged by appending their verbs (duplicates and all), the
+/// rest kept as they are, then a stable sort by each rule's Go string form, printed through a tab
+/// writer with kubectl's settings.
 enum RBACList {
-    static func table(_ grants: [Grant]) -> String {
-        struct Key: Hashable {
-            var resource: String
-            var urls: [String]
-            var names: [String]
+    struct Row {
+        var groups: [String]
+        var resources: [String]
+        var names: [String]
+        var urls: [String]
+        var verbs: [String]
+
+        /// Go's `PolicyRule.String()`, the sort key kubectl uses.
+        var goString: String {
+            func q(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: " ") + "]" }
+            var parts: [String] = []
+            if !groups.isEmpty { parts.append("APIGroups:\(q(groups))") }
+            if !resources.isEmpty { parts.append("Resources:\(q(resources))") }
+            if !urls.isEmpty { parts.append("NonResourceURLs:\(q(urls))") }
+            if !names.isEmpty { parts.append("ResourceNames:\(q(names))") }
+            if !verbs.isEmpty { parts.append("Verbs:\(q(verbs))") }
+            return "PolicyRule{" + parts.joined(separator: ", ") + "}"
         }
-        var verbs: [Key: [String]] = [:]
-        var order: [Key] = []
-        for grant in grants {
-            let rule = grant.rule
-            var keys: [Key] = []
-            for group in rule.apiGroups.isEmpty ? [""] : rule.apiGroups {
-                for resource in rule.resources {
-                    keys.append(Key(resource: group.isEmpty ? resource : "\(resource).\(group)", urls: [], names: rule.resourceNames))
-                }
-            }
-            if !rule.nonResourceURLs.isEmpty { keys.append(Key(resource: "", urls: rule.nonResourceURLs, names: [])) }
-            for key in keys {
-                if verbs[key] == nil { order.append(key) }
-                for verb in rule.verbs where !(verbs[key]?.contains(verb) ?? false) { verbs[key, default: []].append(verb) }
-            }
-        }
-        let sorted = order.sorted { ($0.resource, $0.urls.joined(), $0.names.joined()) < ($1.resource, $1.urls.joined(), $1.names.joined()) }
-        var rows = [["Resources", "Non-Resource URLs", "Resource Names", "Verbs"]]
-        for key in sorted {
-            rows.append([key.resource, bracket(key.urls), bracket(key.names), bracket(verbs[key] ?? [])])
-        }
-        return columns(rows)
     }
 
+    static func rows(_ grants: [Grant]) -> [Row] {
+        var broken: [Row] = []
+        for rule in grants.map(\.rule) {
+            if !rule.resources.isEmpty {
+                for group in rule.apiGroups {
+                    for resource in rule.resources {
+                        if rule.resourceNames.isEmpty {
+                            broken.append(Row(groups: [group], resources: [resource], names: [], urls: [], verbs: rule.verbs))
+                        } else {
+                            for name in rule.resourceNames {
+                                broken.append(Row(groups: [group], resources: [resource], names: [name], urls: [], verbs: rule.verbs))
+                            }
+                        }
+                    }
+                }
+            }
+            for url in rule.nonResourceURLs {
+                broken.append(Row(groups: [], resources: [], names: [], urls: [url], verbs: rule.verbs))
+            }
+        }
+        var compacted: [Row] = []
+        var simple: [String: Int] = [:]
+        for row in broken {
+            guard row.urls.isEmpty, row.groups.count == 1, row.resources.count == 1, row.names.count <= 1 else {
+                compacted.append(row)
+                continue
+            }
+            let key = "\(row.groups[0])\u{0}\(row.resources[0])\u{0}\(row.names.first.map { "1" + $0 } ?? "0")"
+            if let index = simple[key] {
+                compacted[index].verbs += row.verbs
+            } else {
+                simple[key] = compacted.count
+                compacted.append(row)
+            }
+        }
+        // Swift's sort is stable, as Go's sort.Stable.
+        return compacted.sorted { $0.goString < $1.goString }
+    }
+
+    static func table(_ grants: [Grant]) -> String {
+        var lines = [["Resources", "Non-Resource URLs", "Resource Names", "Verbs"]]
+        for row in rows(grants) {
+            lines.append([combine(row.resources, row.groups), bracket(row.urls), bracket(row.names), bracket(row.verbs)])
+        }
+        return columns(lines)
+    }
+
+    /// kubectl's `CombineResourceGroup`: `deployments.apps/scale`.
+    static func combine(_ resources: [String], _ groups: [String]) -> String {
+        guard let first = resources.first else { return "" }
+        let parts = first.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        var text = String(parts[0])
+        if let group = groups.first, !group.isEmpty { text += "." + group }
+        if parts.count == 2 { text += "/" + parts[1] }
+        return text
+    }
+
+    /// Go's `%v` of a string slice.
     static func bracket(_ items: [String]) -> String { "[" + items.joined(separator: " ") + "]" }
 
-    /// Left-aligned columns separated by three spaces, like kubectl's tab writer.
+    /// A tab writer with kubectl's settings (minimum width 6, padding 3, spaces); the last cell
+    /// of a line is not padded.
     static func columns(_ rows: [[String]]) -> String {
         guard let width = rows.first?.count else { return "" }
-        var widths = Array(repeating: 0, count: width)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        var widths = Array(repeating: 6, count: width)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count + 3) } }
         return rows.map { row in
             row.enumerated().map { index, cell in
-                index == width - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 3)
+                index == width - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
             }.joined()
         }.joined(separator: "\n") + "\n"
     }

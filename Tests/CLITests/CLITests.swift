@@ -170,4 +170,12 @@ struct CLITests {
         #expect(!risks.stdout.contains("BK-PSS-"))
         #expect(try run(["rbac", "risks", "--fail-on", "medium", "examples/hardened"]).status == 0)
     }
+
+    @Test func rbacListIsKubectlShaped() throws {
+        let list = try run(["rbac", "can-i", "--list", "--as", "system:anonymous", "Tests/RBACAnalysisTests/Fixtures/cluster.yaml"])
+        #expect(list.status == 0)
+        let lines = list.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "Resources   Non-Resource URLs   Resource Names   Verbs")
+        #expect(lines.contains("            [/healthz]          []               [get]"))
+    }
 }
