@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Checks", targets: ["Checks"]),
         .library(name: "Reporters", targets: ["Reporters"]),
         .library(name: "RBACAnalysis", targets: ["RBACAnalysis"]),
+        .library(name: "NetworkAnalysis", targets: ["NetworkAnalysis"]),
     ],
     dependencies: [
         // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
@@ -24,18 +25,20 @@ let package = Package(
         .target(name: "PodSecurity", dependencies: ["KubeModel", "BrightKeysCore"]),
         .target(name: "BrightKeysCore", dependencies: ["KubeModel"]),
         .target(name: "RBACAnalysis", dependencies: ["KubeModel"]),
-        .target(name: "Checks", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity", "RBACAnalysis"]),
+        .target(name: "NetworkAnalysis", dependencies: ["KubeModel"]),
+        .target(name: "Checks", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity", "RBACAnalysis", "NetworkAnalysis"]),
         .target(name: "Reporters", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
         .target(name: "CheckTesting", dependencies: ["KubeModel", "BrightKeysCore", "Checks"]),
         .executableTarget(
             name: "brightkeys",
             dependencies: [
-                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis",
+                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "rbac-bench", dependencies: ["KubeModel", "BrightKeysCore", "RBACAnalysis"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
+        .testTarget(name: "NetworkAnalysisTests", dependencies: ["NetworkAnalysis", "KubeModel"]),
         .testTarget(name: "RBACAnalysisTests", dependencies: ["RBACAnalysis", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "PodSecurityTests", dependencies: ["PodSecurity", "BrightKeysCore", "KubeModel"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "CheckTesting", "BrightKeysCore", "KubeModel"]),

@@ -240,19 +240,25 @@ public struct ManifestLoader: Sendable {
             return
         }
         if kind.hasSuffix("List"), let items = mapping["items"], items.sequence != nil || items.isNull {
+            // A typed list (PodList) implies its items' kind and apiVersion when they leave them out.
+            let impliedKind = kind == "List" ? nil : String(kind.dropLast(4))
             for (index, item) in items.items.enumerated() {
-                guard let itemMapping = item.mapping, itemMapping["kind"]?.string?.isEmpty == false else {
-                    loaded.notes.append(LoadNote(file: file, line: item.line, message: "skipped: items[\(index)] of the \(kind) has no kind"))
+                guard let itemMapping = item.mapping else {
+                    loaded.notes.append(LoadNote(file: file, line: item.line, message: "skipped: items[\(index)] of the \(kind) is not a mapping"))
                     continue
                 }
-                var object = item
-                if itemMapping["apiVersion"] == nil, let mapping = object.mapping {
-                    // Items of a typed list such as PodList may leave apiVersion to the list.
-                    var entries = mapping.entries
-                    entries.insert(
-                        Mapping.Entry(key: "apiVersion", keyPosition: item.position, value: Node(.string(apiVersion), at: item.position)), at: 0)
-                    object = Node(.mapping(Mapping(entries)), at: item.position)
+                var entries = itemMapping.entries
+                if itemMapping["kind"]?.string?.isEmpty ?? true {
+                    guard let impliedKind else {
+                        loaded.notes.append(LoadNote(file: file, line: item.line, message: "skipped: items[\(index)] of the \(kind) has no kind"))
+                        continue
+                    }
+                    entries.insert(Mapping.Entry(key: "kind", keyPosition: item.position, value: Node(.string(impliedKind), at: item.position)), at: 0)
                 }
+                if itemMapping["apiVersion"] == nil {
+                    entries.insert(Mapping.Entry(key: "apiVersion", keyPosition: item.position, value: Node(.string(apiVersion), at: item.position)), at: 0)
+                }
+                let object = entries.count == itemMapping.count ? item : Node(.mapping(Mapping(entries)), at: item.position)
                 loaded.objects.append(KubeObject(file: file, root: object, pathInDocument: "items[\(index)]"))
             }
             return

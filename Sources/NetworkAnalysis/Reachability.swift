@@ -1,0 +1,286 @@
+import KubeModel
+
+/// A range of addresses outside the cluster model, as np-guard prints it.
+public struct ExternalRange: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public enum Bounds: Sendable, Hashable {
+        case v4(ClosedRange<UInt32>)
+        case v6(ClosedRange<UInt128>)
+    }
+
+    public var bounds: Bounds
+
+    public var description: String {
+        switch bounds {
+        case .v4(let range): return "\(IPAddress.formatV4(range.lowerBound))-\(IPAddress.formatV4(range.upperBound))[External]"
+        case .v6(let range): return "\(IPAddress.formatV6(range.lowerBound))-\(IPAddress.formatV6(range.upperBound))[External]"
+        }
+    }
+
+    public static func < (lhs: ExternalRange, rhs: ExternalRange) -> Bool {
+        switch (lhs.bounds, rhs.bounds) {
+        case (.v4(let a), .v4(let b)): return a.lowerBound < b.lowerBound
+        case (.v6(let a), .v6(let b)): return a.lowerBound < b.lowerBound
+        case (.v4, .v6): return true
+        case (.v6, .v4): return false
+        }
+    }
+
+    func inside(_ block: IPBlock) -> Bool {
+        switch bounds {
+        case .v4(let range): return block.v4.contains(range)
+        case .v6(let range): return block.v6.contains(range)
+        }
+    }
+
+    /// The disjoint ranges that the given blocks induce over the whole address space of each
+    /// family (IPv6 only when some block is IPv6).
+    static func partition(_ blocks: [IPBlock]) -> [ExternalRange] {
+        var cuts4: Set<UInt64> = [0, UInt64(UInt32.max) + 1]
+        var cuts6: Set<UInt128> = []
+        var anyV6 = false
+        for block in blocks {
+            for range in block.v4.ranges {
+                cuts4.insert(UInt64(range.lowerBound))
+                cuts4.insert(UInt64(range.upperBound) + 1)
+            }
+            for range in block.v6.ranges {
+                anyV6 = true
+                cuts6.insert(range.lowerBound)
+                if range.upperBound < UInt128.max { cuts6.insert(range.upperBound + 1) }
+            }
+        }
+        var result: [ExternalRange] = []
+        let sorted4 = cuts4.sorted()
+        for (start, end) in zip(sorted4, sorted4.dropFirst()) {
+            result.append(ExternalRange(bounds: .v4(UInt32(start)...UInt32(end - 1))))
+        }
+        if anyV6 {
+            cuts6.insert(0)
+            let sorted6 = cuts6.sorted()
+            for (index, start) in sorted6.enumerated() {
+                let end = index + 1 < sorted6.count ? sorted6[index + 1] - 1 : UInt128.max
+                result.append(ExternalRange(bounds: .v6(start...end)))
+            }
+        }
+        return result
+    }
+}
+
+/// What is on one side of a connection.
+public enum NetworkPeer: Sendable, Hashable, CustomStringConvertible {
+    case endpoint(Endpoint)
+    case external(ExternalRange)
+
+    public var description: String {
+        switch self {
+        case .endpoint(let endpoint): return endpoint.description
+        case .external(let range): return range.description
+        }
+    }
+}
+
+/// An allowed connection between two peers.
+public struct Connection: Sendable, Hashable {
+    public var source: NetworkPeer
+    public var destination: NetworkPeer
+    public var connections: ConnectionSet
+
+    /// np-guard's connlist line.
+    public var line: String { "\(source) => \(destination) : \(connections)" }
+}
+
+/// Which policy rules decide a connection, for `explain`.
+public struct Decision: Sendable {
+    public var connections: ConnectionSet
+    /// Policies that select the source for egress (empty: not isolated, everything allowed).
+    public var egressPolicies: [String]
+    /// The egress rules that allow something, as `namespace/policy egress[i]`.
+    public var egressRules: [String]
+    public var ingressPolicies: [String]
+    public var ingressRules: [String]
+}
+
+/// Computes allowed connections with Kubernetes NetworkPolicy semantics.
+///
+/// Pods with the same namespace, labels and ports behave the same, so connections are worked out
+/// once per pair of such classes and shared by every workload in them.
+public final class Reachability {
+    public let topology: Topology
+    let ingressRanges: [ExternalRange]
+    let egressRanges: [ExternalRange]
+    private var memo: [PairKey: ConnectionSet] = [:]
+
+    struct ShapeKey: Hashable {
+        var namespace: String
+        var shape: PodShape
+    }
+
+    struct PairKey: Hashable {
+        var source: ShapeKey
+        var destination: ShapeKey
+    }
+
+    public init(topology: Topology) {
+        self.topology = topology
+        ingressRanges = ExternalRange.partition(topology.policies.flatMap { $0.ingress.flatMap { ($0.peers ?? []).compactMap(\.ipBlock) } })
+        egressRanges = ExternalRange.partition(topology.policies.flatMap { $0.egress.flatMap { ($0.peers ?? []).compactMap(\.ipBlock) } })
+    }
+
+    // MARK: matching
+
+    func selects(_ policy: NetworkPolicy, _ namespace: String, _ shape: PodShape) -> Bool {
+        policy.namespace == namespace && policy.podSelector.matches(shape.labels)
+    }
+
+    func peerMatches(_ peer: Peer, policyNamespace: String, _ namespace: String, _ shape: PodShape) -> Bool {
+        if peer.ipBlock != nil { return false }
+        let namespaceLabels = topology.namespaces[namespace] ?? ["kubernetes.io/metadata.name": namespace]
+        if let namespaceSelector = peer.namespaceSelector {
+            guard namespaceSelector.matches(namespaceLabels) else { return false }
+        } else if namespace != policyNamespace {
+            return false
+        }
+        return peer.podSelector?.matches(shape.labels) ?? true
+    }
+
+    /// The connections a rule's ports allow toward a destination pod (nil: an address outside
+    /// the cluster, where named ports resolve to nothing).
+    static func ports(_ specs: [PortSpec]?, destination: PodShape?) -> ConnectionSet {
+        guard let specs else { return .all }
+        var result = ConnectionSet.none
+        for spec in specs {
+            switch spec.port {
+            case .any: result = result.union(.protocolAll(spec.proto))
+            case .number(let port, let end): result = result.union(.ports(spec.proto, port...(end ?? port)))
+            case .named(let name):
+                for port in destination?.ports ?? [] where port.name == name && port.proto == spec.proto {
+                    result = result.union(.ports(spec.proto, port.port...port.port))
+                }
+            }
+        }
+        return result
+    }
+
+    // MARK: directions
+
+    /// What the source pod may send to the target, by its egress policies.
+    func egress(from namespace: String, _ shape: PodShape, to target: (namespace: String, shape: PodShape)?, range: ExternalRange?) -> (
+        ConnectionSet, [String], [String]
+    ) {
+        let selecting = topology.policies.filter { $0.affectsEgress && selects($0, namespace, shape) }
+        guard !selecting.isEmpty else { return (.all, [], []) }
+        var allowed = ConnectionSet.none
+        var rules: [String] = []
+        for policy in selecting {
+            for rule in policy.egress where matches(rule, policy: policy, target: target, range: range) {
+                let conns = Self.ports(rule.ports, destination: target?.shape)
+                if !conns.isEmpty { rules.append("\(policy.displayName) egress[\(rule.index)]") }
+                allowed = allowed.union(conns)
+            }
+        }
+        return (allowed, selecting.map(\.displayName), rules)
+    }
+
+    /// What the destination pod accepts from the source, by its ingress policies.
+    func ingress(to namespace: String, _ shape: PodShape, from source: (namespace: String, shape: PodShape)?, range: ExternalRange?) -> (
+        ConnectionSet, [String], [String]
+    ) {
+        let selecting = topology.policies.filter { $0.affectsIngress && selects($0, namespace, shape) }
+        guard !selecting.isEmpty else { return (.all, [], []) }
+        var allowed = ConnectionSet.none
+        var rules: [String] = []
+        for policy in selecting {
+            for rule in policy.ingress where matches(rule, policy: policy, target: source, range: range) {
+                let conns = Self.ports(rule.ports, destination: shape)
+                if !conns.isEmpty { rules.append("\(policy.displayName) ingress[\(rule.index)]") }
+                allowed = allowed.union(conns)
+            }
+        }
+        return (allowed, selecting.map(\.displayName), rules)
+    }
+
+    func matches(_ rule: PolicyRule, policy: NetworkPolicy, target: (namespace: String, shape: PodShape)?, range: ExternalRange?) -> Bool {
+        guard let peers = rule.peers else { return true }
+        if let target {
+            return peers.contains { peerMatches($0, policyNamespace: policy.namespace, target.namespace, target.shape) }
+        }
+        guard let range else { return false }
+        return peers.contains { peer in peer.ipBlock.map(range.inside) ?? false }
+    }
+
+    // MARK: answers
+
+    /// Allowed connections from one pod shape to another (egress of the source AND ingress of
+    /// the destination).
+    func connections(_ source: ShapeKey, _ destination: ShapeKey) -> ConnectionSet {
+        let key = PairKey(source: source, destination: destination)
+        if let known = memo[key] { return known }
+        let out = egress(from: source.namespace, source.shape, to: (destination.namespace, destination.shape), range: nil).0
+        let result =
+            out.isEmpty ? out : out.intersection(ingress(to: destination.namespace, destination.shape, from: (source.namespace, source.shape), range: nil).0)
+        memo[key] = result
+        return result
+    }
+
+    /// Connections between two workloads: the union over their pods.
+    public func connections(from source: Endpoint, to destination: Endpoint) -> ConnectionSet {
+        var result = ConnectionSet.none
+        for a in source.pods {
+            for b in destination.pods {
+                result = result.union(connections(ShapeKey(namespace: source.namespace, shape: a), ShapeKey(namespace: destination.namespace, shape: b)))
+            }
+        }
+        return result
+    }
+
+    public func connections(from source: Endpoint, to range: ExternalRange) -> ConnectionSet {
+        source.pods.reduce(ConnectionSet.none) { $0.union(egress(from: source.namespace, $1, to: nil, range: range).0) }
+    }
+
+    public func connections(from range: ExternalRange, to destination: Endpoint) -> ConnectionSet {
+        destination.pods.reduce(ConnectionSet.none) { $0.union(ingress(to: destination.namespace, $1, from: nil, range: range).0) }
+    }
+
+    /// Every allowed connection: workload to workload (no self-loops), external ranges to
+    /// workloads and workloads to external ranges, sorted by line.
+    public func allConnections(focus: ((Endpoint) -> Bool)? = nil) -> [Connection] {
+        var result: [Connection] = []
+        let endpoints = topology.endpoints
+        for source in endpoints {
+            for destination in endpoints where destination != source {
+                if let focus, !focus(source) && !focus(destination) { continue }
+                let conns = connections(from: source, to: destination)
+                if !conns.isEmpty { result.append(Connection(source: .endpoint(source), destination: .endpoint(destination), connections: conns)) }
+            }
+        }
+        for endpoint in endpoints {
+            if let focus, !focus(endpoint) { continue }
+            for range in ingressRanges {
+                let conns = connections(from: range, to: endpoint)
+                if !conns.isEmpty { result.append(Connection(source: .external(range), destination: .endpoint(endpoint), connections: conns)) }
+            }
+            for range in egressRanges {
+                let conns = connections(from: endpoint, to: range)
+                if !conns.isEmpty { result.append(Connection(source: .endpoint(endpoint), destination: .external(range), connections: conns)) }
+            }
+        }
+        return result.sorted { $0.line < $1.line }
+    }
+
+    /// Why a connection between two workloads is (not) allowed.
+    public func explain(from source: Endpoint, to destination: Endpoint) -> Decision {
+        var decision = Decision(
+            connections: connections(from: source, to: destination), egressPolicies: [], egressRules: [], ingressPolicies: [], ingressRules: [])
+        for a in source.pods {
+            for b in destination.pods {
+                let out = egress(from: source.namespace, a, to: (destination.namespace, b), range: nil)
+                let inbound = ingress(to: destination.namespace, b, from: (source.namespace, a), range: nil)
+                decision.egressPolicies += out.1.filter { !decision.egressPolicies.contains($0) }
+                decision.egressRules += out.2.filter { !decision.egressRules.contains($0) }
+                decision.ingressPolicies += inbound.1.filter { !decision.ingressPolicies.contains($0) }
+                decision.ingressRules += inbound.2.filter { !decision.ingressRules.contains($0) }
+            }
+        }
+        return decision
+    }
+}
