@@ -1,8 +1,9 @@
-/// The transport protocols NetworkPolicy knows, in the order connections are printed.
+/// The transport protocols NetworkPolicy knows, in the order connections are printed (np-guard
+/// sorts the protocol names as strings).
 public enum TransportProtocol: String, Sendable, CaseIterable, Hashable, Comparable {
+    case sctp = "SCTP"
     case tcp = "TCP"
     case udp = "UDP"
-    case sctp = "SCTP"
 
     public static func < (lhs: TransportProtocol, rhs: TransportProtocol) -> Bool {
         allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
@@ -51,7 +52,7 @@ public struct ConnectionSet: Sendable, Hashable, CustomStringConvertible {
         return result
     }
 
-    /// np-guard's text: `All Connections`, `No Connections`, or per protocol (TCP, UDP, SCTP) its
+    /// np-guard's text: `All Connections`, `No Connections`, or per protocol (SCTP, TCP, UDP) its
     /// port ranges, e.g. `TCP 80,8080-8090,UDP 53`.
     public var description: String {
         if isAll { return "All Connections" }

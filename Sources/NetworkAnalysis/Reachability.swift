@@ -85,6 +85,12 @@ public struct Connection: Sendable, Hashable {
     public var destination: NetworkPeer
     public var connections: ConnectionSet
 
+    public init(source: NetworkPeer, destination: NetworkPeer, connections: ConnectionSet) {
+        self.source = source
+        self.destination = destination
+        self.connections = connections
+    }
+
     /// np-guard's connlist line.
     public var line: String { "\(source) => \(destination) : \(connections)" }
 }

@@ -7,12 +7,29 @@ public struct Topology: Sendable {
     public private(set) var endpoints: [Endpoint] = []
     public private(set) var policies: [NetworkPolicy] = []
     public private(set) var problems: [NetworkProblem] = []
+    public private(set) var services: [Service] = []
+
+    /// A Service: which pods it fronts and on which ports.
+    public struct Service: Sendable {
+        public var namespace: String
+        public var name: String
+        public var selector: [String: String]
+        /// (protocol, target port number or name).
+        public var targets: [(proto: TransportProtocol, port: PortSpec.Port)]
+    }
 
     static let templateKinds: [String: String] = [
         "apps/Deployment": "spec.template", "apps/StatefulSet": "spec.template", "apps/DaemonSet": "spec.template",
         "apps/ReplicaSet": "spec.template", "ReplicationController": "spec.template", "batch/Job": "spec.template",
         "batch/CronJob": "spec.jobTemplate.spec.template",
     ]
+
+    /// The same topology with other policies (for checking generated ones).
+    public func replacingPolicies(_ policies: [NetworkPolicy]) -> Topology {
+        var copy = self
+        copy.policies = policies
+        return copy
+    }
 
     public init(objects: [KubeObject]) {
         var endpointIndex: [String: Int] = [:]
@@ -27,6 +44,21 @@ public struct Topology: Sendable {
                 if let policy = parsePolicy(object) { policies.append(policy) }
             case "Pod":
                 addPod(object, into: &endpointIndex)
+            case "Service":
+                let selector = KubeObject.stringMap(object.root["spec"]?["selector"])
+                guard !selector.isEmpty else { continue }
+                var targets: [(TransportProtocol, PortSpec.Port)] = []
+                for port in object.root["spec"]?["ports"]?.items ?? [] {
+                    let proto = TransportProtocol(rawValue: port["protocol"]?.scalarText ?? "TCP") ?? .tcp
+                    if let target = port["targetPort"], let number = target.int {
+                        targets.append((proto, .number(Int(number), end: nil)))
+                    } else if let name = port["targetPort"]?.scalarText {
+                        targets.append((proto, .named(name)))
+                    } else if let number = port["port"]?.int {
+                        targets.append((proto, .number(Int(number), end: nil)))
+                    }
+                }
+                services.append(Service(namespace: Self.namespace(of: object), name: object.name, selector: selector, targets: targets))
             default:
                 if let path = Self.templateKinds[key] {
                     addTemplate(object, path: path, into: &endpointIndex)
@@ -67,12 +99,13 @@ public struct Topology: Sendable {
         }
     }
 
-    /// A pod is shown as its controlling owner (the owner with `controller: true`, else the
-    /// first), and as itself when it has none.
+    /// A pod is shown as its controlling owner (the first owner reference with
+    /// `controller: true`, not of kind Node); owner references without the flag do not count, and
+    /// a pod without a controller, or whose controller has no kind, shows as a Pod.
     private mutating func addPod(_ object: KubeObject, into index: inout [String: Int]) {
         let namespace = Self.namespace(of: object)
         let owners = object.metadata?["ownerReferences"]?.items ?? []
-        let owner = owners.first { $0["controller"]?.bool == true } ?? owners.first
+        let owner = owners.first { $0["controller"]?.bool == true && $0["kind"]?.scalarText != "Node" }
         var name = object.name
         var kind = "Pod"
         if let owner {
