@@ -23,6 +23,12 @@ public enum BuiltinChecks {
         UnboundRoleCheck(),
         MissingRoleRefCheck(),
         IndirectClusterAdminCheck(),
+        MissingDefaultDenyCheck(),
+        UnselectedWorkloadCheck(),
+        PolicySelectsNothingCheck(),
+        UnresolvedNamedPortCheck(),
+        RedundantRuleCheck(),
+        InvalidPolicyCheck(),
     ]
 
     public static var all: [any Check] { general + PodSecurityEvaluator.checks() }

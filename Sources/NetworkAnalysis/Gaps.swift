@@ -55,7 +55,7 @@ public enum GapAnalysis {
                     gaps.append(
                         NetworkGap(
                             kind: .policySelectsNothing, namespace: namespace, subject: policy.displayName,
-                            message: "NetworkPolicy \(policy.displayName) selects no workload of its namespace", file: policy.file, line: policy.line))
+                            message: "networkpolicy \(policy.displayName) selects no workload of its namespace", file: policy.file, line: policy.line))
                 }
                 gaps += namedPortGaps(policy, topology: topology, reach: reach)
                 gaps += redundantRules(policy)
@@ -82,7 +82,7 @@ public enum GapAnalysis {
                         NetworkGap(
                             kind: .unresolvedNamedPort, namespace: policy.namespace, subject: policy.displayName,
                             message:
-                                "NetworkPolicy \(policy.displayName) ingress[\(rule.index)] names port \"\(name)\"/\(spec.proto.rawValue), which no selected container has",
+                                "networkpolicy \(policy.displayName) ingress[\(rule.index)] names port \"\(name)\"/\(spec.proto.rawValue), which no selected container has",
                             file: policy.file, line: rule.line))
                 }
             }
@@ -100,7 +100,7 @@ public enum GapAnalysis {
                         NetworkGap(
                             kind: .unresolvedNamedPort, namespace: policy.namespace, subject: policy.displayName,
                             message:
-                                "NetworkPolicy \(policy.displayName) egress[\(rule.index)] names port \"\(name)\"/\(spec.proto.rawValue), which no destination container has",
+                                "networkpolicy \(policy.displayName) egress[\(rule.index)] names port \"\(name)\"/\(spec.proto.rawValue), which no destination container has",
                             file: policy.file, line: rule.line))
                 }
             }
@@ -123,7 +123,7 @@ public enum GapAnalysis {
                 gaps.append(
                     NetworkGap(
                         kind: .redundantRule, namespace: policy.namespace, subject: policy.displayName,
-                        message: "NetworkPolicy \(policy.displayName) \(direction)[\(rule.index)] adds nothing to \(direction)[\(cover.index)]",
+                        message: "networkpolicy \(policy.displayName) \(direction)[\(rule.index)] adds nothing to \(direction)[\(cover.index)]",
                         file: policy.file, line: rule.line))
             }
         }

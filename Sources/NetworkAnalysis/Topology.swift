@@ -138,7 +138,7 @@ public struct Topology: Sendable {
         var errors: [NetworkProblem] = []
         func fail(_ node: Node?, _ field: String, _ message: String) {
             errors.append(
-                NetworkProblem(file: object.file, line: node?.line ?? object.line, message: "NetworkPolicy \(namespace)/\(name) \(field): \(message)"))
+                NetworkProblem(file: object.file, line: node?.line ?? object.line, message: "networkpolicy \(namespace)/\(name) \(field): \(message)"))
         }
         func selector(_ node: Node?, _ field: String) -> LabelSelector? {
             guard let node, !node.isNull else { return nil }

@@ -63,7 +63,10 @@ struct CLITests {
         #expect(try run(["scan", "--fail-on", "critical", "examples/startup-cluster"]).status == 1)
         let yaml =
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  automountServiceAccountToken: false\n  serviceAccountName: p\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, image: 'a:1', resources: {limits: {cpu: 1, memory: 1Gi}}, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}]\n"
-        #expect(try run(["scan", "-", "--fail-on", "medium"], stdin: yaml).status == 0)
+        let isolated =
+            yaml
+            + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n"
+        #expect(try run(["scan", "-", "--fail-on", "medium"], stdin: isolated).status == 0)
         #expect(try run(["scan", "-"], stdin: yaml).status == 1)
     }
 
@@ -82,7 +85,7 @@ struct CLITests {
 
     @Test func inputErrorsExitTwoAndTheRestIsScanned() throws {
         let yaml = "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n---\nkind: [broken\n"
-        let result = try run(["scan", "-o", "json", "-"], stdin: yaml)
+        let result = try run(["scan", "-o", "json", "--fail-on", "critical", "-"], stdin: yaml)
         #expect(result.status == 2)
         // libyaml notices the unclosed sequence at the end of the input.
         #expect(result.stderr.contains("-:6:1:"))
