@@ -226,6 +226,42 @@ public struct ManifestLoader: Sendable {
         bytes.count >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF))
     }
 
+    /// Fields the API server decodes as strings: a YAML 1.1 boolean or number there (`name: y`,
+    /// `enabled: true` as a label value) is rejected by kubectl, so it is an input error here too.
+    static func typeProblems(_ object: Node, file: String) -> [InputError] {
+        var errors: [InputError] = []
+        let metadata = object["metadata"]
+        for field in ["name", "namespace", "generateName"] {
+            guard let entry = metadata?.mapping?.entry(field), entry.value.string == nil, !entry.value.isNull else { continue }
+            errors.append(
+                InputError(
+                    file: file, position: entry.value.position,
+                    message: "metadata.\(field) must be a string, but YAML reads \(entry.value.scalarText ?? "it") here as a \(typeName(entry.value)); quote it"
+                ))
+        }
+        for field in ["labels", "annotations"] {
+            for entry in metadata?[field]?.mapping?.entries ?? [] where entry.value.string == nil && !entry.value.isNull {
+                errors.append(
+                    InputError(
+                        file: file, position: entry.value.position,
+                        message:
+                            "metadata.\(field).\(entry.key) must be a string, but YAML reads \(entry.value.scalarText ?? "it") as a \(typeName(entry.value)); quote it"
+                    ))
+            }
+        }
+        return errors
+    }
+
+    static func typeName(_ node: Node) -> String {
+        switch node.value {
+        case .bool: return "boolean"
+        case .int, .double: return "number"
+        case .sequence: return "list"
+        case .mapping: return "mapping"
+        case .string, .null: return "string"
+        }
+    }
+
     private func collect(_ document: Node?, file: String, into loaded: inout LoadedFile) {
         guard let document, !document.isNull else { return }
         guard let mapping = document.mapping else {
@@ -259,10 +295,12 @@ public struct ManifestLoader: Sendable {
                     entries.insert(Mapping.Entry(key: "apiVersion", keyPosition: item.position, value: Node(.string(apiVersion), at: item.position)), at: 0)
                 }
                 let object = entries.count == itemMapping.count ? item : Node(.mapping(Mapping(entries)), at: item.position)
+                loaded.errors += Self.typeProblems(object, file: file)
                 loaded.objects.append(KubeObject(file: file, root: object, pathInDocument: "items[\(index)]"))
             }
             return
         }
+        loaded.errors += Self.typeProblems(document, file: file)
         loaded.objects.append(KubeObject(file: file, root: document))
     }
 }

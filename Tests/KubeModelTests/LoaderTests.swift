@@ -56,7 +56,7 @@ struct LoaderTests {
     }
 
     @Test func nonKubernetesDocumentsAreNotedNotFailed() {
-        let loaded = load("name: not-an-object\nvalue: 3\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n")
+        let loaded = load("name: not-an-object\nvalue: 3\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns1}\n")
         #expect(loaded.errors.isEmpty)
         #expect(loaded.notes.count == 1)
         #expect(loaded.notes.first?.message.contains("apiVersion and kind") == true)
@@ -168,5 +168,15 @@ struct LoaderTests {
         // A FIFO must be refused, not read: reading it would block forever.
         #expect(loader.load(file: fifo).errors.first?.message == "not a regular file")
         #expect(loader.load(file: files.first { $0.hasSuffix("a.yaml") } ?? "").objects.count == 1)
+    }
+
+    @Test func yaml11BooleansWhereStringsBelongAreErrors() throws {
+        let loaded = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: y\n  labels: {enabled: true, tier: web}\n")
+        #expect(loaded.errors.count == 2)
+        #expect(loaded.errors.first?.message.contains("metadata.name must be a string") == true)
+        #expect(loaded.errors.first?.position?.line == 4)
+        #expect(loaded.errors.last?.message.contains("metadata.labels.enabled") == true)
+        // Still scanned, as the last-resort reading.
+        #expect(loaded.objects.count == 1)
     }
 }
