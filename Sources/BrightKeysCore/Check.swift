@@ -63,6 +63,12 @@ extension PodCheck {
 /// name the object they are about and are suppressed through that object's annotations.
 public protocol ClusterCheck: Check {
     func wants(_ object: KubeObject) -> Bool
+    /// The paths of a wanted object the check reads (nil: all of it); the scanner keeps only
+    /// those in memory until the whole input is read.
+    var retainedPaths: [[String]]? { get }
+    /// True for a check that builds a costly shared analysis: such checks are started first, so
+    /// that the others find the analysis ready instead of waiting for it.
+    var startsEarly: Bool { get }
     /// `shared` lets checks over the same objects build a costly analysis once.
     func evaluate(all objects: [KubeObject], shared: SharedAnalyses, in context: CheckContext) -> [Finding]
 }
@@ -113,6 +119,8 @@ public final class SharedAnalyses: @unchecked Sendable {
 }
 
 extension ClusterCheck {
+    public var retainedPaths: [[String]]? { nil }
+    public var startsEarly: Bool { false }
     public func evaluate(_ object: KubeObject, in context: CheckContext) -> [Finding] { [] }
     public func evaluate(_ object: KubeObject, pod: PodView?, in context: CheckContext) -> [Finding] { [] }
 }

@@ -65,6 +65,9 @@ public struct Scanner: Sendable {
     /// The active checks over the whole input, and the others (split once: the casts are not free).
     private let clusterChecks: [any ClusterCheck]
     private let objectChecks: [any Check]
+    /// Per whole-input check, the paths it keeps (nil: the whole object); checks that share one
+    /// list of paths share one trie.
+    private let retention: [PathTrie?]
 
     public init(registry: CheckRegistry, config: ScanConfig = ScanConfig(), context: CheckContext = CheckContext(), today: String? = nil) {
         self.registry = registry
@@ -81,6 +84,14 @@ public struct Scanner: Sendable {
         }
         self.clusterChecks = active.compactMap { $0 as? any ClusterCheck }
         self.objectChecks = active.filter { !($0 is any ClusterCheck) }
+        var tries: [[[String]]: PathTrie] = [:]
+        self.retention = clusterChecks.map { check in
+            guard let paths = check.retainedPaths else { return nil }
+            if let known = tries[paths] { return known }
+            let trie = PathTrie(paths)
+            tries[paths] = trie
+            return trie
+        }
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -150,7 +161,18 @@ public struct Scanner: Sendable {
         for object in loaded.objects {
             report.objectsScanned += 1
             evaluate(object, into: &report)
-            if clusterChecks.contains(where: { $0.wants(object) }) { report.retained.append(object) }
+            let wanting = clusterChecks.indices.filter { clusterChecks[$0].wants(object) }
+            guard let first = wanting.first else { continue }
+            // Keep the whole object if one check needs all of it; else the paths they read.
+            var trie = retention[first]
+            for index in wanting.dropFirst() where trie != nil && retention[index] !== trie {
+                trie = retention[index] == nil ? nil : PathTrie(wanting.flatMap { clusterChecks[$0].retainedPaths ?? [] })
+            }
+            if let trie {
+                report.retained.append(KubeObject(file: object.file, root: object.root.keeping(trie), pathInDocument: object.pathInDocument))
+            } else {
+                report.retained.append(object)
+            }
         }
         return report
     }
@@ -160,7 +182,7 @@ public struct Scanner: Sendable {
         let objects = report.retained
         report.retained = []
         guard !objects.isEmpty else { return }
-        let checks = clusterChecks
+        let checks = clusterChecks.filter(\.startsEarly) + clusterChecks.filter { !$0.startsEarly }
         let context = context
         let shared = SharedAnalyses()
         // The whole-input checks are independent: run them side by side.

@@ -330,8 +330,11 @@ enum DocumentSplitter {
                 }
             }
             // Advance to the next line.
-            while offset < count, bytes[offset] != 0x0A { offset += 1 }
-            offset += 1
+            if let base = bytes.baseAddress, let newline = memchr(base + offset, 0x0A, count - offset) {
+                offset = base.distance(to: UnsafeRawPointer(newline)) + 1
+            } else {
+                offset = count
+            }
             line += 1
         }
         var chunks: [Chunk] = []

@@ -160,3 +160,48 @@ extension Node {
         return node
     }
 }
+
+/// Paths into objects, as a tree: `keeping` walks it alongside a node, so pruning costs one
+/// dictionary look-up per field.
+public final class PathTrie: Sendable {
+    let children: [String: PathTrie]
+    /// Everything below this point is kept.
+    let keepsAll: Bool
+
+    public convenience init(_ paths: [[String]]) {
+        self.init(paths: paths[...].map { $0[...] })
+    }
+
+    private init(paths: [ArraySlice<String>]) {
+        keepsAll = paths.contains(where: \.isEmpty)
+        var grouped: [String: [ArraySlice<String>]] = [:]
+        for path in paths where !path.isEmpty {
+            grouped[path[path.startIndex], default: []].append(path.dropFirst())
+        }
+        children = grouped.mapValues { PathTrie(paths: $0) }
+    }
+}
+
+extension Node {
+    /// A copy with only the paths of `trie` (and everything under them); `*` steps into every
+    /// element of a sequence. Used to keep just what a whole-input analysis needs in memory.
+    public func keeping(_ trie: PathTrie) -> Node {
+        if trie.keepsAll { return self }
+        switch value {
+        case .mapping(let mapping):
+            var entries: [Mapping.Entry] = []
+            for entry in mapping.entries {
+                guard let below = trie.children[entry.key] else { continue }
+                var kept = entry
+                kept.value = entry.value.keeping(below)
+                entries.append(kept)
+            }
+            return Node(.mapping(Mapping(entries)), at: position)
+        case .sequence(let items):
+            guard let below = trie.children["*"] else { return Node(.sequence([]), at: position) }
+            return Node(.sequence(items.map { $0.keeping(below) }), at: position)
+        default:
+            return self
+        }
+    }
+}

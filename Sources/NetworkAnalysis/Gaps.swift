@@ -73,6 +73,10 @@ public enum GapAnalysis {
     /// ingress, the peers for egress. A name no such container has allows nothing.
     static func namedPortGaps(_ policy: NetworkPolicy, topology: Topology, reach: Reachability) -> [NetworkGap] {
         var gaps: [NetworkGap] = []
+        let hasNamedPort = { (rule: PolicyRule) in
+            (rule.ports ?? []).contains { if case .named = $0.port { return true } else { return false } }
+        }
+        guard policy.ingress.contains(where: hasNamedPort) || policy.egress.contains(where: hasNamedPort) else { return [] }
         let selected = topology.endpoints.flatMap { endpoint in endpoint.pods.filter { reach.selects(policy, endpoint.namespace, $0) } }
         for rule in policy.ingress {
             for spec in rule.ports ?? [] {
@@ -87,7 +91,7 @@ public enum GapAnalysis {
                 }
             }
         }
-        for rule in policy.egress {
+        for rule in policy.egress where hasNamedPort(rule) {
             let peers = topology.endpoints.flatMap { endpoint in
                 endpoint.pods.filter { shape in
                     rule.peers.map { peers in peers.contains { reach.peerMatches($0, policyNamespace: policy.namespace, endpoint.namespace, shape) } } ?? true

@@ -69,7 +69,7 @@ public struct Topology: Sendable {
         for namespace in Set(endpoints.map(\.namespace) + policies.map(\.namespace)) where namespaces[namespace] == nil {
             namespaces[namespace] = ["kubernetes.io/metadata.name": namespace]
         }
-        endpoints.sort()
+        endpoints = endpoints.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     static func namespace(of object: KubeObject) -> String {

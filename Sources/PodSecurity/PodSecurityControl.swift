@@ -103,9 +103,29 @@ public enum PodSecurityEvaluator {
 
     /// True when a control active at (`level`, `version`) replaces `id`.
     public static func isOverridden(_ id: String, level: PodSecurityLevel, version: KubeVersion) -> Bool {
-        controls.contains { control in
-            control.level <= level && (control.rule(at: version)?.overrides.contains(id) ?? false)
+        // Every version past the newest behaves as the newest.
+        let minor = min(version.major == 1 ? version.minor : KubeVersion.newest.minor, KubeVersion.newest.minor)
+        if let overridden = overriddenTable[level]?[minor] { return overridden.contains(id) }
+        return computeOverridden(level: level, version: version).contains(id)
+    }
+
+    /// Which checks are overridden at each level and minor version, worked out once.
+    private static let overriddenTable: [PodSecurityLevel: [Int: Set<String>]] = {
+        var table: [PodSecurityLevel: [Int: Set<String>]] = [:]
+        for level in PodSecurityLevel.allCases {
+            for minor in 0...KubeVersion.newest.minor {
+                table[level, default: [:]][minor] = computeOverridden(level: level, version: KubeVersion(1, minor))
+            }
         }
+        return table
+    }()
+
+    private static func computeOverridden(level: PodSecurityLevel, version: KubeVersion) -> Set<String> {
+        var result = Set<String>()
+        for control in controls where control.level <= level {
+            result.formUnion(control.rule(at: version)?.overrides ?? [])
+        }
+        return result
     }
 
     /// The controls that apply at `level` and `version`, in the upstream evaluation order.

@@ -154,6 +154,43 @@ public final class EscalationAnalysis {
         return steps
     }
 
+    /// The shortest chain from `user` to cluster-admin power, if there is one within `depth`
+    /// steps: a breadth-first search that keeps only parent links and stops at the first hit.
+    public func shortestPathToClusterAdmin(from user: UserInfo, depth: Int = 4) -> EscalationPath? {
+        var parent: [String: (from: String, step: EscalationStep)] = [:]
+        var seen: Set<String> = [user.name]
+        var frontier: [UserInfo] = [user]
+        func chain(to name: String) -> [EscalationStep] {
+            var steps: [EscalationStep] = []
+            var current = name
+            while let link = parent[current] {
+                steps.insert(link.step, at: 0)
+                current = link.from
+            }
+            return steps
+        }
+        for _ in 0..<depth {
+            var next: [UserInfo] = []
+            for identity in frontier {
+                for step in nextSteps(identity) where !seen.contains(step.becomes) {
+                    seen.insert(step.becomes)
+                    parent[step.becomes] = (identity.name, step)
+                    if step.becomes == "cluster-admin" {
+                        return EscalationPath(start: user.name, steps: chain(to: step.becomes), reachesClusterAdmin: true)
+                    }
+                    let reached = UserInfo.impersonating(step.becomes)
+                    if clusterAdminGrant(reached) != nil {
+                        return EscalationPath(start: user.name, steps: chain(to: step.becomes), reachesClusterAdmin: true)
+                    }
+                    next.append(reached)
+                }
+            }
+            if next.isEmpty { break }
+            frontier = next
+        }
+        return nil
+    }
+
     /// Every chain from `user` to another identity, breadth first, at most `depth` steps long,
     /// each identity reached once by its shortest chain.
     public func paths(from user: UserInfo, depth: Int = 4) -> [EscalationPath] {

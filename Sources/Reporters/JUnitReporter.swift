@@ -9,7 +9,11 @@ public enum JUnitReporter {
             failures["\(finding.file)\u{0}\(finding.objectName)\u{0}\(finding.checkID)", default: []].append(finding)
         }
         var suites: [String: [ScanReport.Evaluation]] = [:]
-        for evaluation in report.evaluations { suites[evaluation.file, default: []].append(evaluation) }
+        // Stable order whatever order the scanner ran checks in: by object, then check.
+        let ordered = report.evaluations.enumerated().sorted { lhs, rhs in
+            (lhs.element.file, lhs.element.object, lhs.element.checkID, lhs.offset) < (rhs.element.file, rhs.element.object, rhs.element.checkID, rhs.offset)
+        }.map(\.element)
+        for evaluation in ordered { suites[evaluation.file, default: []].append(evaluation) }
         var errorsByFile: [String: [InputError]] = [:]
         for error in report.inputErrors { errorsByFile[error.file, default: []].append(error) }
         let files = Set(suites.keys).union(errorsByFile.keys).sorted()

@@ -38,6 +38,7 @@ public struct InvalidPolicyCheck: ClusterCheck {
     public init() {}
 
     public func wants(_ object: KubeObject) -> Bool { NetworkObjects.wants(object) }
+    public var retainedPaths: [[String]]? { NetworkObjects.retainedPaths }
 
     public func evaluate(all objects: [KubeObject], shared: SharedAnalyses, in context: CheckContext) -> [Finding] {
         NetworkObjects.topology(objects, shared).problems.compactMap { problem in

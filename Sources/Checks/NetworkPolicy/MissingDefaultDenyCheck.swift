@@ -39,5 +39,7 @@ public struct MissingDefaultDenyCheck: NetworkGapCheck {
                     """)
         ])
 
+    public var startsEarly: Bool { true }
+
     public init() {}
 }

@@ -13,6 +13,26 @@ enum NetworkObjects {
         return key == "Namespace" || key == "networking.k8s.io/NetworkPolicy" || key == "Service" || workloadKeys.contains(key)
     }
 
+    /// What the topology reads: identity, labels and owners, pod templates' labels and ports,
+    /// and the specs of policies and services.
+    static let retainedPaths: [[String]] = {
+        var paths: [[String]] = [
+            ["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "generateName"], ["metadata", "namespace"], ["metadata", "labels"],
+            ["metadata", "ownerReferences"], ["spec", "podSelector"], ["spec", "policyTypes"], ["spec", "ingress"], ["spec", "egress"],
+            ["spec", "selector"], ["spec", "ports"], ["spec", "replicas"],
+        ]
+        // Suppression reads these two annotations; the rest (last-applied configurations) can be large.
+        paths += [["metadata", "annotations", "brightkeys.io/ignore"], ["metadata", "annotations", "brightkeys.io/ignore-reason"]]
+        for prefix in [["spec"], ["spec", "template", "spec"], ["spec", "jobTemplate", "spec", "template", "spec"]] {
+            for containers in ["containers", "initContainers"] {
+                paths.append(prefix + [containers, "*", "name"])
+                paths.append(prefix + [containers, "*", "ports"])
+            }
+        }
+        paths += [["spec", "template", "metadata", "labels"], ["spec", "jobTemplate", "spec", "template", "metadata", "labels"]]
+        return paths
+    }()
+
     static func topology(_ objects: [KubeObject], _ shared: SharedAnalyses) -> Topology {
         shared.value("network.topology") { Topology(objects: objects) }
     }
@@ -39,10 +59,15 @@ protocol NetworkGapCheck: ClusterCheck {
 
 extension NetworkGapCheck {
     public func wants(_ object: KubeObject) -> Bool { NetworkObjects.wants(object) }
+    public var retainedPaths: [[String]]? { NetworkObjects.retainedPaths }
 
     public func evaluate(all objects: [KubeObject], shared: SharedAnalyses, in context: CheckContext) -> [Finding] {
-        NetworkObjects.gaps(objects, shared).filter { Self.kinds.contains($0.kind) }.compactMap { gap in
-            guard let object = NetworkObjects.object(for: gap, in: objects) else { return nil }
+        let gaps = NetworkObjects.gaps(objects, shared).filter { Self.kinds.contains($0.kind) }
+        guard !gaps.isEmpty else { return [] }
+        var byPlace: [String: KubeObject] = [:]
+        for object in objects { byPlace["\(object.file):\(object.line)"] = byPlace["\(object.file):\(object.line)"] ?? object }
+        return gaps.compactMap { gap in
+            guard let object = byPlace["\(gap.file):\(gap.line)"] ?? NetworkObjects.object(for: gap, in: objects) else { return nil }
             return finding(object, path: "", line: gap.line > 0 ? gap.line : object.line, gap.message)
         }
     }

@@ -58,6 +58,8 @@ public struct IndirectClusterAdminCheck: ClusterCheck {
                     """)
         ])
 
+    public var startsEarly: Bool { true }
+
     public init() {}
 
     public func wants(_ object: KubeObject) -> Bool { RBACObjects.isRBAC(object) }
@@ -76,7 +78,7 @@ public struct IndirectClusterAdminCheck: ClusterCheck {
                     path = known
                 } else {
                     let identity = RBACObjects.identity(of: subject, bindingNamespace: bindingNamespace)
-                    path = analysis.clusterAdminGrant(identity) == nil ? analysis.paths(from: identity, depth: 3).first(where: \.reachesClusterAdmin) : nil
+                    path = analysis.clusterAdminGrant(identity) == nil ? analysis.shortestPathToClusterAdmin(from: identity, depth: 3) : nil
                     pathOf[subject.description] = path
                 }
                 guard let path, let first = path.steps.first?.grant?.binding, first.name == object.name, first.kind == object.kind else { continue }
