@@ -37,6 +37,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "rbac-bench", dependencies: ["KubeModel", "BrightKeysCore", "RBACAnalysis"]),
+        .executableTarget(name: "netpol-bench", dependencies: ["KubeModel", "BrightKeysCore", "NetworkAnalysis"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "NetworkAnalysisTests", dependencies: ["NetworkAnalysis", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "RBACAnalysisTests", dependencies: ["RBACAnalysis", "KubeModel"], exclude: ["Fixtures"]),

@@ -108,28 +108,124 @@ public struct Decision: Sendable {
 
 /// Computes allowed connections with Kubernetes NetworkPolicy semantics.
 ///
-/// Pods with the same namespace, labels and ports behave the same, so connections are worked out
-/// once per pair of such classes and shared by every workload in them.
+/// Pods with the same namespace, labels and ports behave the same, so they are numbered into
+/// classes once; which policies select a class, which rule peers match a class, and what a rule's
+/// ports mean toward a class are each worked out once, and a pair of classes is answered once
+/// and shared by every pair of workloads in them.
 public final class Reachability {
     public let topology: Topology
     let ingressRanges: [ExternalRange]
     let egressRanges: [ExternalRange]
-    private var memo: [PairKey: ConnectionSet] = [:]
 
     struct ShapeKey: Hashable {
         var namespace: String
         var shape: PodShape
     }
 
-    struct PairKey: Hashable {
-        var source: ShapeKey
-        var destination: ShapeKey
+    /// The distinct pod classes and, per endpoint, the classes of its pods.
+    private var classes: [ShapeKey] = []
+    private var endpointClasses: [[Int]] = []
+    /// Per class, the policies (indices) that isolate it for ingress and for egress.
+    private var ingressPolicies: [[Int]] = []
+    private var egressPolicies: [[Int]] = []
+    /// Rule → for every class, whether one of its peers matches it (built on first use).
+    private var peerMatches: [RuleID: [Bool]] = [:]
+    /// (rule, destination class) → the connections its ports allow.
+    private var portsMemo: [Int: ConnectionSet] = [:]
+    /// source class × destination class → allowed connections.
+    private var pairMemo: [ConnectionSet?]
+
+    struct RuleID: Hashable {
+        var policy: Int
+        var egress: Bool
+        var rule: Int
     }
 
     public init(topology: Topology) {
         self.topology = topology
         ingressRanges = ExternalRange.partition(topology.policies.flatMap { $0.ingress.flatMap { ($0.peers ?? []).compactMap(\.ipBlock) } })
         egressRanges = ExternalRange.partition(topology.policies.flatMap { $0.egress.flatMap { ($0.peers ?? []).compactMap(\.ipBlock) } })
+        var index: [ShapeKey: Int] = [:]
+        for endpoint in topology.endpoints {
+            var ids: [Int] = []
+            for shape in endpoint.pods {
+                let key = ShapeKey(namespace: endpoint.namespace, shape: shape)
+                if let known = index[key] {
+                    ids.append(known)
+                } else {
+                    index[key] = classes.count
+                    ids.append(classes.count)
+                    classes.append(key)
+                }
+            }
+            endpointClasses.append(ids)
+        }
+        pairMemo = Array(repeating: nil, count: classes.count * classes.count)
+        for key in classes {
+            var ingress: [Int] = []
+            var egress: [Int] = []
+            for (number, policy) in topology.policies.enumerated() where selects(policy, key.namespace, key.shape) {
+                if policy.affectsIngress { ingress.append(number) }
+                if policy.affectsEgress { egress.append(number) }
+            }
+            ingressPolicies.append(ingress)
+            egressPolicies.append(egress)
+        }
+    }
+
+    private func classOf(_ namespace: String, _ shape: PodShape) -> Int? {
+        classes.firstIndex(of: ShapeKey(namespace: namespace, shape: shape))
+    }
+
+    /// Whether a rule's peers match a class (nil peers: everything).
+    private func rule(_ id: RuleID, matches target: Int) -> Bool {
+        let policy = topology.policies[id.policy]
+        let rule = id.egress ? policy.egress[id.rule] : policy.ingress[id.rule]
+        guard let peers = rule.peers else { return true }
+        if let known = peerMatches[id] { return known[target] }
+        let vector = classes.map { key in peers.contains { peerMatches($0, policyNamespace: policy.namespace, key.namespace, key.shape) } }
+        peerMatches[id] = vector
+        return vector[target]
+    }
+
+    private func ports(_ id: RuleID, toward destination: Int) -> ConnectionSet {
+        let key = ((id.policy * 2 + (id.egress ? 1 : 0)) * 4096 + id.rule) * classes.count + destination
+        if let known = portsMemo[key] { return known }
+        let policy = topology.policies[id.policy]
+        let rule = id.egress ? policy.egress[id.rule] : policy.ingress[id.rule]
+        let result = Self.ports(rule.ports, destination: classes[destination].shape)
+        portsMemo[key] = result
+        return result
+    }
+
+    /// Allowed connections from one class to another: the source's egress AND the destination's
+    /// ingress.
+    func connections(class source: Int, _ destination: Int) -> ConnectionSet {
+        let slot = source * classes.count + destination
+        if let known = pairMemo[slot] { return known }
+        var out = ConnectionSet.all
+        if !egressPolicies[source].isEmpty {
+            out = .none
+            for number in egressPolicies[source] {
+                for index in topology.policies[number].egress.indices {
+                    let id = RuleID(policy: number, egress: true, rule: index)
+                    if rule(id, matches: destination) { out = out.union(ports(id, toward: destination)) }
+                }
+            }
+        }
+        var result = out
+        if !out.isEmpty && !ingressPolicies[destination].isEmpty {
+            var inbound = ConnectionSet.none
+            for number in ingressPolicies[destination] {
+                for index in topology.policies[number].ingress.indices {
+                    let id = RuleID(policy: number, egress: false, rule: index)
+                    if rule(id, matches: source) { inbound = inbound.union(ports(id, toward: destination)) }
+                }
+            }
+            result = out.intersection(inbound)
+        }
+        pairMemo[slot] = result
+        return result
     }
 
     // MARK: matching
@@ -216,35 +312,59 @@ public final class Reachability {
 
     // MARK: answers
 
-    /// Allowed connections from one pod shape to another (egress of the source AND ingress of
-    /// the destination).
-    func connections(_ source: ShapeKey, _ destination: ShapeKey) -> ConnectionSet {
-        let key = PairKey(source: source, destination: destination)
-        if let known = memo[key] { return known }
-        let out = egress(from: source.namespace, source.shape, to: (destination.namespace, destination.shape), range: nil).0
-        let result =
-            out.isEmpty ? out : out.intersection(ingress(to: destination.namespace, destination.shape, from: (source.namespace, source.shape), range: nil).0)
-        memo[key] = result
-        return result
-    }
-
     /// Connections between two workloads: the union over their pods.
     public func connections(from source: Endpoint, to destination: Endpoint) -> ConnectionSet {
+        guard let a = topology.endpoints.firstIndex(of: source), let b = topology.endpoints.firstIndex(of: destination) else { return .none }
+        return connections(endpoint: a, b)
+    }
+
+    func connections(endpoint source: Int, _ destination: Int) -> ConnectionSet {
         var result = ConnectionSet.none
-        for a in source.pods {
-            for b in destination.pods {
-                result = result.union(connections(ShapeKey(namespace: source.namespace, shape: a), ShapeKey(namespace: destination.namespace, shape: b)))
+        for a in endpointClasses[source] {
+            for b in endpointClasses[destination] {
+                result = result.union(connections(class: a, b))
             }
         }
         return result
     }
 
     public func connections(from source: Endpoint, to range: ExternalRange) -> ConnectionSet {
-        source.pods.reduce(ConnectionSet.none) { $0.union(egress(from: source.namespace, $1, to: nil, range: range).0) }
+        guard let index = topology.endpoints.firstIndex(of: source) else { return .none }
+        return endpointClasses[index].reduce(ConnectionSet.none) { $0.union(connections(class: $1, to: range)) }
     }
 
     public func connections(from range: ExternalRange, to destination: Endpoint) -> ConnectionSet {
-        destination.pods.reduce(ConnectionSet.none) { $0.union(ingress(to: destination.namespace, $1, from: nil, range: range).0) }
+        guard let index = topology.endpoints.firstIndex(of: destination) else { return .none }
+        return endpointClasses[index].reduce(ConnectionSet.none) { $0.union(connections(from: range, class: $1)) }
+    }
+
+    /// Whether a rule admits an address range: no peers (everything), or an ipBlock holding it.
+    private static func admits(_ rule: PolicyRule, _ range: ExternalRange) -> Bool {
+        guard let peers = rule.peers else { return true }
+        return peers.contains { peer in peer.ipBlock.map(range.inside) ?? false }
+    }
+
+    func connections(class source: Int, to range: ExternalRange) -> ConnectionSet {
+        guard !egressPolicies[source].isEmpty else { return .all }
+        var allowed = ConnectionSet.none
+        for number in egressPolicies[source] {
+            for rule in topology.policies[number].egress where Self.admits(rule, range) {
+                // Named ports resolve against a destination pod; an address has none.
+                allowed = allowed.union(Self.ports(rule.ports, destination: nil))
+            }
+        }
+        return allowed
+    }
+
+    func connections(from range: ExternalRange, class destination: Int) -> ConnectionSet {
+        guard !ingressPolicies[destination].isEmpty else { return .all }
+        var allowed = ConnectionSet.none
+        for number in ingressPolicies[destination] {
+            for (index, rule) in topology.policies[number].ingress.enumerated() where Self.admits(rule, range) {
+                allowed = allowed.union(ports(RuleID(policy: number, egress: false, rule: index), toward: destination))
+            }
+        }
+        return allowed
     }
 
     /// Every allowed connection: workload to workload (no self-loops), external ranges to
@@ -252,25 +372,32 @@ public final class Reachability {
     public func allConnections(focus: ((Endpoint) -> Bool)? = nil) -> [Connection] {
         var result: [Connection] = []
         let endpoints = topology.endpoints
-        for source in endpoints {
-            for destination in endpoints where destination != source {
+        for (a, source) in endpoints.enumerated() {
+            for (b, destination) in endpoints.enumerated() where a != b {
                 if let focus, !focus(source) && !focus(destination) { continue }
-                let conns = connections(from: source, to: destination)
+                let conns = connections(endpoint: a, b)
                 if !conns.isEmpty { result.append(Connection(source: .endpoint(source), destination: .endpoint(destination), connections: conns)) }
             }
         }
-        for endpoint in endpoints {
+        // Per class and range first: workloads of one class share the answer.
+        var fromRange: [[ConnectionSet]] = Array(repeating: [], count: classes.count)
+        var toRange: [[ConnectionSet]] = Array(repeating: [], count: classes.count)
+        for (index, endpoint) in endpoints.enumerated() {
             if let focus, !focus(endpoint) { continue }
-            for range in ingressRanges {
-                let conns = connections(from: range, to: endpoint)
+            for id in endpointClasses[index] where fromRange[id].isEmpty {
+                fromRange[id] = ingressRanges.map { connections(from: $0, class: id) }
+                toRange[id] = egressRanges.map { connections(class: id, to: $0) }
+            }
+            for (number, range) in ingressRanges.enumerated() {
+                let conns = endpointClasses[index].reduce(ConnectionSet.none) { $0.union(fromRange[$1][number]) }
                 if !conns.isEmpty { result.append(Connection(source: .external(range), destination: .endpoint(endpoint), connections: conns)) }
             }
-            for range in egressRanges {
-                let conns = connections(from: endpoint, to: range)
+            for (number, range) in egressRanges.enumerated() {
+                let conns = endpointClasses[index].reduce(ConnectionSet.none) { $0.union(toRange[$1][number]) }
                 if !conns.isEmpty { result.append(Connection(source: .endpoint(endpoint), destination: .external(range), connections: conns)) }
             }
         }
-        return result.sorted { $0.line < $1.line }
+        return result.map { ($0.line, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// Why a connection between two workloads is (not) allowed.
