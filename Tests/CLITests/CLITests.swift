@@ -181,4 +181,25 @@ struct CLITests {
         #expect(lines.first == "Resources   Non-Resource URLs   Resource Names   Verbs")
         #expect(lines.contains("            [/healthz]          []               [get]"))
     }
+
+    @Test func netpolReachExplainGenerate() throws {
+        let open = try run(["netpol", "reach", "-o", "connlist", "examples/startup-cluster"])
+        #expect(open.status == 0)
+        #expect(open.stdout.contains("shop/web[Deployment] => shop/db[StatefulSet] : All Connections"))
+        let hardened = try run(["netpol", "reach", "examples/hardened"])
+        #expect(hardened.stdout == "shop/web[Deployment] => shop/db[StatefulSet] : TCP 5432\n")
+        let allowed = try run(["netpol", "explain", "web", "db", "--port", "5432/TCP", "examples/hardened"])
+        #expect(allowed.status == 0)
+        #expect(allowed.stdout.contains("allowed by shop/web-from-ingress-controller egress[0]"))
+        let denied = try run(["netpol", "explain", "db", "web", "examples/hardened"])
+        #expect(denied.status == 1)
+        #expect(denied.stdout.contains("denied"))
+        let gaps = try run(["netpol", "gaps", "examples/startup-cluster"])
+        #expect(gaps.status == 1)
+        #expect(gaps.stdout.contains("namespace shop has no default-deny ingress policy"))
+        let generated = try run(["netpol", "generate", "--no-dns", "examples/startup-cluster"])
+        #expect(generated.status == 0)
+        #expect(generated.stdout.contains("name: default-deny"))
+        #expect(generated.stderr.contains("checked: the generated policies allow exactly"))
+    }
 }
