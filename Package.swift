@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Reporters", targets: ["Reporters"]),
         .library(name: "RBACAnalysis", targets: ["RBACAnalysis"]),
         .library(name: "NetworkAnalysis", targets: ["NetworkAnalysis"]),
+        .library(name: "NodeBenchmark", targets: ["NodeBenchmark"]),
     ],
     dependencies: [
         // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
@@ -26,19 +27,21 @@ let package = Package(
         .target(name: "BrightKeysCore", dependencies: ["KubeModel"]),
         .target(name: "RBACAnalysis", dependencies: ["KubeModel"]),
         .target(name: "NetworkAnalysis", dependencies: ["KubeModel"]),
+        .target(name: "NodeBenchmark", dependencies: ["KubeModel"]),
         .target(name: "Checks", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity", "RBACAnalysis", "NetworkAnalysis"]),
         .target(name: "Reporters", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
         .target(name: "CheckTesting", dependencies: ["KubeModel", "BrightKeysCore", "Checks"]),
         .executableTarget(
             name: "brightkeys",
             dependencies: [
-                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis",
+                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "rbac-bench", dependencies: ["KubeModel", "BrightKeysCore", "RBACAnalysis"]),
         .executableTarget(name: "netpol-bench", dependencies: ["KubeModel", "BrightKeysCore", "NetworkAnalysis"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
+        .testTarget(name: "NodeBenchmarkTests", dependencies: ["NodeBenchmark", "KubeModel"]),
         .testTarget(name: "NetworkAnalysisTests", dependencies: ["NetworkAnalysis", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "RBACAnalysisTests", dependencies: ["RBACAnalysis", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "PodSecurityTests", dependencies: ["PodSecurity", "BrightKeysCore", "KubeModel"]),
