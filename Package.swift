@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "RBACAnalysis", targets: ["RBACAnalysis"]),
         .library(name: "NetworkAnalysis", targets: ["NetworkAnalysis"]),
         .library(name: "NodeBenchmark", targets: ["NodeBenchmark"]),
+        .library(name: "AuditLog", targets: ["AuditLog"]),
     ],
     dependencies: [
         // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
@@ -28,19 +29,21 @@ let package = Package(
         .target(name: "RBACAnalysis", dependencies: ["KubeModel"]),
         .target(name: "NetworkAnalysis", dependencies: ["KubeModel"]),
         .target(name: "NodeBenchmark", dependencies: ["KubeModel"]),
+        .target(name: "AuditLog", dependencies: ["KubeModel", "RBACAnalysis"]),
         .target(name: "Checks", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity", "RBACAnalysis", "NetworkAnalysis"]),
         .target(name: "Reporters", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
         .target(name: "CheckTesting", dependencies: ["KubeModel", "BrightKeysCore", "Checks"]),
         .executableTarget(
             name: "brightkeys",
             dependencies: [
-                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark",
+                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark", "AuditLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "rbac-bench", dependencies: ["KubeModel", "BrightKeysCore", "RBACAnalysis"]),
         .executableTarget(name: "netpol-bench", dependencies: ["KubeModel", "BrightKeysCore", "NetworkAnalysis"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "NodeBenchmarkTests", dependencies: ["NodeBenchmark", "KubeModel"]),
         .testTarget(name: "NetworkAnalysisTests", dependencies: ["NetworkAnalysis", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "RBACAnalysisTests", dependencies: ["RBACAnalysis", "KubeModel"], exclude: ["Fixtures"]),

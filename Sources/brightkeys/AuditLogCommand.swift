@@ -1,0 +1,122 @@
+import ArgumentParser
+import AuditLog
+import Foundation
+import KubeModel
+import Reporters
+
+enum AuditFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct AuditLogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit-log", abstract: "Kubernetes API audit events: Falco-compatible detection.", subcommands: [Detect.self])
+
+    struct Detect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Alerts for audit events, with Falco k8s_audit rules (default: brightkeys' own rule set).")
+
+        @Option(name: .customLong("rules"), help: "A Falco rules file; repeat to load several, in order.")
+        var rulesFiles: [String] = []
+
+        @Option(name: [.short, .customLong("format")], help: "text, or json (one alert per line, shaped like Falco's JSON output).")
+        var output: AuditFormat = .text
+
+        @Argument(help: "Audit log files (one JSON event per line, or EventList bodies), or - for standard input.")
+        var files: [String] = []
+
+        func run() throws {
+            guard !files.isEmpty else { throw ValidationError("name at least one audit log file, or - for standard input") }
+            var loader = RulesLoader()
+            if rulesFiles.isEmpty {
+                loader.load(bytes: Array(DefaultAuditRules.yaml.utf8), file: "(built-in rules)")
+            }
+            for file in rulesFiles {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    writeErr("\(file): cannot read the rules file\n")
+                    continue
+                }
+                loader.load(bytes: [UInt8](data), file: file)
+            }
+            let rules = loader.compile()
+            var failed = false
+            for message in loader.messages {
+                writeErr("\(message)\n")
+                if message.isError { failed = true }
+            }
+            let engine = AuditEngine(rules: rules)
+            var reader = AuditReader()
+            var alerts = 0
+            var reported = 0
+            for file in files {
+                try LineReader.forEachLine(file) { line, number in
+                    let events = reader.events(line: line, number: number, file: file)
+                    if reader.malformed.count > reported {
+                        for (line, message) in reader.malformed[reported...] where reported < 20 {
+                            writeErr("\(file):\(line): malformed event: \(message)\n")
+                            reported += 1
+                        }
+                        reported = reader.malformed.count
+                    }
+                    for event in events {
+                        for alert in engine.alerts(for: event) {
+                            alerts += 1
+                            writeOut(output == .json ? AuditOutput.json(alert) + "\n" : AuditOutput.text(alert) + "\n")
+                        }
+                    }
+                }
+            }
+            writeErr("\(reader.events) events, \(alerts) alerts, \(reader.malformed.count) malformed lines, \(rules.count) rules\n")
+            if failed || !reader.malformed.isEmpty { throw ExitCode(2) }
+            if alerts > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Reads a file (or standard input) line by line in constant memory; a line longer than the limit
+/// is passed as is (the event parser then reports it).
+enum LineReader {
+    static func forEachLine(_ path: String, _ body: ([UInt8], Int) throws -> Void) throws {
+        guard let handle = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path) else {
+            throw ValidationError("cannot open \(path)")
+        }
+        var pending: [UInt8] = []
+        var number = 0
+        while true {
+            let data = handle.readData(ofLength: 1 << 20)
+            if data.isEmpty { break }
+            var start = pending.count
+            pending.append(contentsOf: data)
+            var lineStart = 0
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                number += 1
+                try body(Array(pending[lineStart..<newline]), number)
+                lineStart = newline + 1
+                start = lineStart
+            }
+            pending.removeFirst(lineStart)
+        }
+        if !pending.isEmpty {
+            number += 1
+            try body(pending, number)
+        }
+    }
+}
+
+enum AuditOutput {
+    static func json(_ alert: Alert) -> String {
+        JSONValue.object([
+            ("time", .string(alert.time)),
+            ("rule", .string(alert.rule.name)),
+            ("priority", .string(alert.rule.priority)),
+            ("output", .string(alert.output)),
+            ("output_fields", .object(alert.outputFields.map { ($0.0, .string($0.1)) })),
+            ("source", .string("k8s_audit")),
+            ("tags", .array(alert.rule.tags.map { .string($0) })),
+        ]).rendered()
+    }
+
+    static func text(_ alert: Alert) -> String {
+        "\(alert.time) \(alert.rule.priority): \(alert.output)"
+    }
+}
