@@ -10,7 +10,7 @@ enum AuditFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct AuditLogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit-log", abstract: "Kubernetes API audit events: Falco-compatible detection.", subcommands: [Detect.self])
+        commandName: "audit-log", abstract: "Kubernetes API audit events: Falco-compatible detection.", subcommands: [Detect.self, LeastPrivilegeCommand.self])
 
     struct Detect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -69,6 +69,70 @@ struct AuditLogCommand: ParsableCommand {
             writeErr("\(reader.events) events, \(alerts) alerts, \(reader.malformed.count) malformed lines, \(rules.count) rules\n")
             if failed || !reader.malformed.isEmpty { throw ExitCode(2) }
             if alerts > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+extension AuditLogCommand {
+    struct LeastPrivilegeCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "least-privilege", abstract: "Roles and bindings that cover exactly what a subject did (like audit2rbac).")
+
+        @Option(help: "The user whose requests to cover.")
+        var user: String?
+
+        @Option(name: .customLong("serviceaccount"), help: "The service account whose requests to cover, as NAMESPACE:NAME.")
+        var serviceAccount: String?
+
+        @Option(help: "Only requests in this namespace.")
+        var namespace: String?
+
+        @Option(help: "The subject's current RBAC objects: list the grants it never used.", transform: { $0 })
+        var compare: [String] = []
+
+        @Argument(help: "Audit log files (one JSON event per line), or - for standard input.")
+        var files: [String] = []
+
+        func run() throws {
+            guard !files.isEmpty else { throw ValidationError("name at least one audit log file") }
+            let name: String
+            switch (user, serviceAccount) {
+            case (let user?, nil): name = user
+            case (nil, let account?):
+                let parts = account.split(separator: ":")
+                guard parts.count == 2 else { throw ValidationError("--serviceaccount takes NAMESPACE:NAME") }
+                name = "system:serviceaccount:\(parts[0]):\(parts[1])"
+            default: throw ValidationError("give exactly one of --user and --serviceaccount")
+            }
+            var builder = LeastPrivilege(user: name)
+            var reader = AuditReader()
+            for file in files {
+                try LineReader.forEachLine(file) { line, number in
+                    for event in reader.events(line: line, number: number, file: file) {
+                        if let namespace, event.node["objectRef"]?["namespace"]?.scalarText != namespace { continue }
+                        builder.add(event)
+                    }
+                }
+            }
+            let output = builder.generate()
+            writeOut(output.yaml)
+            writeErr(
+                "\(builder.requests.count) distinct requests by \(name) covered (\(builder.skipped) allowed by the discovery roles already), \(reader.malformed.count) malformed lines\n"
+            )
+            if !compare.isEmpty {
+                let (policy, _, errors) = loadPolicy(compare)
+                for error in errors { writeErr("\(error.description)\n") }
+                let unused = builder.unusedGrants(policy)
+                writeErr(unused.isEmpty ? "every current grant was used\n" : "grants never used:\n")
+                for grant in unused {
+                    let rule = grant.rule
+                    let what =
+                        rule.nonResourceURLs.isEmpty
+                        ? "\(rule.verbs.joined(separator: ",")) \(rule.resources.joined(separator: ",")) in groups [\(rule.apiGroups.joined(separator: ","))]\(rule.resourceNames.isEmpty ? "" : " named \(rule.resourceNames.joined(separator: ","))")"
+                        : "\(rule.verbs.joined(separator: ",")) \(rule.nonResourceURLs.joined(separator: ","))"
+                    writeErr("  \(grant.binding.displayName) → \(grant.role?.displayName ?? grant.binding.roleName): \(what) (\(rule.source))\n")
+                }
+            }
         }
     }
 }
