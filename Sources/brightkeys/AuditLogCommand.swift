@@ -25,8 +25,18 @@ struct AuditLogCommand: ParsableCommand {
         @Argument(help: "Audit log files (one JSON event per line, or EventList bodies), or - for standard input.")
         var files: [String] = []
 
+        @Flag(help: "Keep reading the (single) log as it grows, across rotation and truncation.")
+        var follow = false
+
+        @Option(help: "With --follow: where to keep the position, so a restart neither loses nor repeats events.")
+        var state: String?
+
+        @Option(name: .customLong("idle-exit"), help: "With --follow: stop after this many seconds without new lines (default: never).")
+        var idleExit: Double?
+
         func run() throws {
             guard !files.isEmpty else { throw ValidationError("name at least one audit log file, or - for standard input") }
+            if follow && (files.count != 1 || files[0] == "-") { throw ValidationError("--follow takes exactly one log file") }
             var loader = RulesLoader()
             if rulesFiles.isEmpty {
                 loader.load(bytes: Array(DefaultAuditRules.yaml.utf8), file: "(built-in rules)")
@@ -48,6 +58,30 @@ struct AuditLogCommand: ParsableCommand {
             var reader = AuditReader()
             var alerts = 0
             var reported = 0
+            if follow {
+                let follower = LogFollower(path: files[0], statePath: state)
+                var number = 0
+                var idle = 0.0
+                while idleExit.map({ idle < $0 }) ?? true {
+                    let lines = follower.poll { line in
+                        number += 1
+                        for event in reader.events(line: line, number: number, file: files[0]) {
+                            for alert in engine.alerts(for: event) {
+                                alerts += 1
+                                writeOut(output == .json ? AuditOutput.json(alert) + "\n" : AuditOutput.text(alert) + "\n")
+                            }
+                        }
+                    }
+                    if lines == 0 {
+                        idle += 0.2
+                        usleep(200_000)
+                    } else {
+                        idle = 0
+                    }
+                }
+                writeErr("\(reader.events) events, \(alerts) alerts, \(reader.malformed.count) malformed lines, \(rules.count) rules\n")
+                return
+            }
             for file in files {
                 try LineReader.forEachLine(file) { line, number in
                     let events = reader.events(line: line, number: number, file: file)
