@@ -42,6 +42,7 @@ let package = Package(
         ),
         .executableTarget(name: "rbac-bench", dependencies: ["KubeModel", "BrightKeysCore", "RBACAnalysis"]),
         .executableTarget(name: "netpol-bench", dependencies: ["KubeModel", "BrightKeysCore", "NetworkAnalysis"]),
+        .executableTarget(name: "audit-bench", dependencies: ["KubeModel", "AuditLog"]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "NodeBenchmarkTests", dependencies: ["NodeBenchmark", "KubeModel"]),

@@ -6,6 +6,46 @@ public indirect enum Condition: Sendable {
     /// `field op value`; `exists` has no value.
     case check(field: FieldRef, op: String, values: [String])
     case constant(Bool)
+    /// A check ready for fast evaluation: the field numbered for the per-event cache, the
+    /// operator decoded, and large value lists as sets.
+    case compiled(CompiledCheck)
+}
+
+/// A comparison prepared once at load time.
+public struct CompiledCheck: Sendable {
+    public enum Operator: Sendable {
+        case exists, equals, notEquals, inList, contains, icontains, startswith, endswith, glob, pmatch, less, lessOrEqual, greater, greaterOrEqual, unknown
+    }
+
+    public let field: Int
+    public let op: Operator
+    public let values: [String]
+    public let set: Set<String>
+    public let numbers: [Double]
+
+    init(field: Int, op: String, values: [String]) {
+        self.field = field
+        self.values = values
+        self.set = Set(values)
+        self.numbers = values.compactMap(Double.init)
+        switch op {
+        case "exists": self.op = .exists
+        case "=", "==": self.op = .equals
+        case "!=": self.op = .notEquals
+        case "in", "intersects": self.op = .inList
+        case "contains", "bcontains": self.op = .contains
+        case "icontains": self.op = .icontains
+        case "startswith", "bstartswith": self.op = .startswith
+        case "endswith": self.op = .endswith
+        case "glob": self.op = .glob
+        case "pmatch": self.op = .pmatch
+        case "<": self.op = .less
+        case "<=": self.op = .lessOrEqual
+        case ">": self.op = .greater
+        case ">=": self.op = .greaterOrEqual
+        default: self.op = .unknown
+        }
+    }
 }
 
 /// A field with its optional `[argument]`.

@@ -10,16 +10,74 @@ public struct Alert: Sendable {
 }
 
 /// Evaluates compiled rules against audit events.
+///
+/// Rules share macros (every k8s_audit rule starts with the same stage test), so the fields of an
+/// event are extracted once per event, into a cache indexed by field number.
 public struct AuditEngine: Sendable {
     public let rules: [AuditRule]
+    let fields: [FieldRef]
+    let prepared: [Condition]
 
     public init(rules: [AuditRule]) {
         self.rules = rules
+        var numbers: [FieldRef: Int] = [:]
+        var fields: [FieldRef] = []
+        func prepare(_ condition: Condition) -> Condition {
+            switch condition {
+            case .and(let a, let b): return .and(prepare(a), prepare(b))
+            case .or(let a, let b): return .or(prepare(a), prepare(b))
+            case .not(let a): return .not(prepare(a))
+            case .constant, .compiled: return condition
+            case .check(let field, let op, let values):
+                let number =
+                    numbers[field]
+                    ?? {
+                        numbers[field] = fields.count
+                        fields.append(field)
+                        return fields.count - 1
+                    }()
+                return .compiled(CompiledCheck(field: number, op: op, values: values))
+            }
+        }
+        prepared = rules.map { prepare($0.condition) }
+        self.fields = fields
+    }
+
+    /// Field values of one event, extracted on first use.
+    final class FieldCache {
+        enum Slot {
+            case unknown
+            case missing
+            case values([String])
+        }
+
+        var slots: [Slot]
+        let event: AuditEvent
+        let fields: [FieldRef]
+
+        init(event: AuditEvent, fields: [FieldRef]) {
+            self.event = event
+            self.fields = fields
+            slots = Array(repeating: .unknown, count: fields.count)
+        }
+
+        func values(_ number: Int) -> [String]? {
+            switch slots[number] {
+            case .missing: return nil
+            case .values(let values): return values
+            case .unknown:
+                let values = event.values(fields[number])
+                slots[number] = values.map { .values($0) } ?? .missing
+                return values
+            }
+        }
     }
 
     public func alerts(for event: AuditEvent) -> [Alert] {
-        rules.compactMap { rule in
-            guard Self.evaluate(rule.condition, event) else { return nil }
+        let cache = FieldCache(event: event, fields: fields)
+        return rules.indices.compactMap { index in
+            let rule = rules[index]
+            guard Self.evaluate(prepared[index], cache) else { return nil }
             let (output, fields) = Self.format(rule.output, event)
             let time = event.node["stageTimestamp"]?.scalarText ?? event.node["timestamp"]?.scalarText ?? ""
             return Alert(rule: rule, event: event, output: output, outputFields: fields, time: time)
@@ -32,9 +90,47 @@ public struct AuditEngine: Sendable {
         case .or(let a, let b): return evaluate(a, event) || evaluate(b, event)
         case .not(let a): return !evaluate(a, event)
         case .constant(let value): return value
+        case .compiled: return false
         case .check(let field, let op, let expected):
             guard let values = event.values(field) else { return false }
             return compare(values, op, expected)
+        }
+    }
+
+    static func evaluate(_ condition: Condition, _ cache: FieldCache) -> Bool {
+        switch condition {
+        case .and(let a, let b): return evaluate(a, cache) && evaluate(b, cache)
+        case .or(let a, let b): return evaluate(a, cache) || evaluate(b, cache)
+        case .not(let a): return !evaluate(a, cache)
+        case .constant(let value): return value
+        case .check(let field, let op, let expected):
+            guard let values = cache.event.values(field) else { return false }
+            return compare(values, op, expected)
+        case .compiled(let check):
+            guard let values = cache.values(check.field) else { return false }
+            switch check.op {
+            case .exists: return true
+            case .equals, .inList: return values.contains { check.set.contains($0) }
+            case .notEquals: return values.allSatisfy { !check.set.contains($0) }
+            case .less, .lessOrEqual, .greater, .greaterOrEqual:
+                guard let bound = check.numbers.first else { return false }
+                return values.contains { value in
+                    guard let number = Double(value) else { return false }
+                    switch check.op {
+                    case .less: return number < bound
+                    case .lessOrEqual: return number <= bound
+                    case .greater: return number > bound
+                    default: return number >= bound
+                    }
+                }
+            case .contains: return compare(values, "contains", check.values)
+            case .icontains: return compare(values, "icontains", check.values)
+            case .startswith: return compare(values, "startswith", check.values)
+            case .endswith: return compare(values, "endswith", check.values)
+            case .glob: return compare(values, "glob", check.values)
+            case .pmatch: return compare(values, "pmatch", check.values)
+            case .unknown: return false
+            }
         }
     }
 
