@@ -21,6 +21,9 @@ let package = Package(
         // parser directly so that composing is iterative, bounded and keeps every field's line.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
         .target(name: "KubeModel", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -30,19 +33,36 @@ let package = Package(
         .target(name: "NetworkAnalysis", dependencies: ["KubeModel"]),
         .target(name: "NodeBenchmark", dependencies: ["KubeModel"]),
         .target(name: "AuditLog", dependencies: ["KubeModel", "RBACAnalysis"]),
+        // The only target that imports Hummingbird: TLS servers' wiring, nothing else.
+        .target(
+            name: "Servers",
+            dependencies: [
+                "AuditLog", "KubeModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .target(name: "Checks", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity", "RBACAnalysis", "NetworkAnalysis"]),
         .target(name: "Reporters", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
         .target(name: "CheckTesting", dependencies: ["KubeModel", "BrightKeysCore", "Checks"]),
         .executableTarget(
             name: "brightkeys",
             dependencies: [
-                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark", "AuditLog",
+                "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark", "AuditLog", "Servers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "rbac-bench", dependencies: ["KubeModel", "BrightKeysCore", "RBACAnalysis"]),
         .executableTarget(name: "netpol-bench", dependencies: ["KubeModel", "BrightKeysCore", "NetworkAnalysis"]),
         .executableTarget(name: "audit-bench", dependencies: ["KubeModel", "AuditLog"]),
+        .executableTarget(
+            name: "webhook-bench",
+            dependencies: [
+                "Servers", "AuditLog",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "NodeBenchmarkTests", dependencies: ["NodeBenchmark", "KubeModel"]),
@@ -54,5 +74,13 @@ let package = Package(
             name: "ReportersTests", dependencies: ["Reporters", "Checks", "BrightKeysCore", "KubeModel"],
             exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["brightkeys"]),
+        .testTarget(
+            name: "ServersTests",
+            dependencies: [
+                "Servers", "AuditLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
     ]
 )

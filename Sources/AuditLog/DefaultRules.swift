@@ -1,5 +1,7 @@
 /// brightkeys' own k8s_audit rules, in Falco's rule language: the guide's step 7 (watch the
 /// audit log for suspicious activity). Written for brightkeys; load with `--rules` to replace.
+/// Order matters under Falco's default first-match: a more specific rule comes before the broader
+/// one it refines (a shell via exec before any exec).
 public enum DefaultAuditRules {
     public static let yaml = """
         - required_engine_version: 2
@@ -30,6 +32,14 @@ public enum DefaultAuditRules {
           source: k8s_audit
           tags: [k8s, secrets]
 
+        - rule: Shell in a container
+          desc: An exec request runs a shell, the usual first step of hands-on intrusion.
+          condition: bk_complete and ka.target.subresource = exec and ka.uri.param[command] intersects (bk_shells)
+          output: Shell started in a container (user=%ka.user.name pod=%ka.target.namespace/%ka.target.name command=%ka.uri.param[command])
+          priority: WARNING
+          source: k8s_audit
+          tags: [k8s, exec, shell]
+
         - rule: Exec or attach into a pod
           desc: Someone opened a command, an attached session or a port forward in a running pod.
           condition: bk_complete and bk_allowed and ka.target.resource = pods and ka.target.subresource in (exec, attach, portforward)
@@ -37,14 +47,6 @@ public enum DefaultAuditRules {
           priority: NOTICE
           source: k8s_audit
           tags: [k8s, exec]
-
-        - rule: Shell in a container
-          desc: An exec request runs a shell, the usual first step of hands-on intrusion.
-          condition: bk_complete and ka.target.subresource = exec and ka.uri.param[command] in (bk_shells)
-          output: Shell started in a container (user=%ka.user.name pod=%ka.target.namespace/%ka.target.name command=%ka.uri.param[command])
-          priority: WARNING
-          source: k8s_audit
-          tags: [k8s, exec, shell]
 
         - rule: Privileged pod created
           desc: A pod with a privileged container was created.

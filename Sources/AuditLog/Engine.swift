@@ -14,12 +14,20 @@ public struct Alert: Sendable {
 /// Rules share macros (every k8s_audit rule starts with the same stage test), so the fields of an
 /// event are extracted once per event, into a cache indexed by field number.
 public struct AuditEngine: Sendable {
+    /// Falco's `rule_matching`: `first` (its default) raises only the first matching rule, in
+    /// order of definition; `all` raises every matching rule.
+    public enum Matching: String, Sendable, CaseIterable {
+        case first, all
+    }
+
     public let rules: [AuditRule]
+    public let matching: Matching
     let fields: [FieldRef]
     let prepared: [Condition]
 
-    public init(rules: [AuditRule]) {
+    public init(rules: [AuditRule], matching: Matching = .first) {
         self.rules = rules
+        self.matching = matching
         var numbers: [FieldRef: Int] = [:]
         var fields: [FieldRef] = []
         func prepare(_ condition: Condition) -> Condition {
@@ -75,13 +83,15 @@ public struct AuditEngine: Sendable {
 
     public func alerts(for event: AuditEvent) -> [Alert] {
         let cache = FieldCache(event: event, fields: fields)
-        return rules.indices.compactMap { index in
+        var alerts: [Alert] = []
+        for index in rules.indices where Self.evaluate(prepared[index], cache) {
             let rule = rules[index]
-            guard Self.evaluate(prepared[index], cache) else { return nil }
             let (output, fields) = Self.format(rule.output, event)
             let time = event.node["stageTimestamp"]?.scalarText ?? event.node["timestamp"]?.scalarText ?? ""
-            return Alert(rule: rule, event: event, output: output, outputFields: fields, time: time)
+            alerts.append(Alert(rule: rule, event: event, output: output, outputFields: fields, time: time))
+            if matching == .first { break }
         }
+        return alerts
     }
 
     static func evaluate(_ condition: Condition, _ event: AuditEvent) -> Bool {
@@ -134,19 +144,24 @@ public struct AuditEngine: Sendable {
         }
     }
 
-    /// Falco's comparisons over a (possibly multi-valued) field: a value list matches when one
-    /// of its values does, except `!=`, which needs every value to differ.
+    /// Falco's comparisons over a (possibly multi-valued) field, with its list semantics: `=` is
+    /// set equality (every value equals the operand), `!=` its negation, `in` needs every value in
+    /// the list, `intersects` any; the string and ordering operators apply only to a field with
+    /// exactly one value (two container images never `contains` anything). `pmatch` keeps the
+    /// path-prefix meaning (any value under a listed prefix).
     static func compare(_ values: [String], _ op: String, _ expected: [String]) -> Bool {
+        let single = values.count == 1 ? values[0] : nil
         switch op {
         case "exists": return true
-        case "=": return values.contains { value in expected.contains(value) }
-        case "!=": return values.allSatisfy { value in !expected.contains(value) }
-        case "in", "intersects": return values.contains { expected.contains($0) }
-        case "contains", "bcontains": return values.contains { value in expected.contains { value.contains($0) } }
-        case "icontains": return values.contains { value in expected.contains { value.lowercased().contains($0.lowercased()) } }
-        case "startswith", "bstartswith": return values.contains { value in expected.contains { value.hasPrefix($0) } }
-        case "endswith": return values.contains { value in expected.contains { value.hasSuffix($0) } }
-        case "glob": return values.contains { value in expected.contains { Glob.match($0, value) } }
+        case "=", "==": return !values.isEmpty && Set(values) == Set(expected)
+        case "!=": return !(!values.isEmpty && Set(values) == Set(expected))
+        case "in": return values.allSatisfy { expected.contains($0) }
+        case "intersects": return values.contains { expected.contains($0) }
+        case "contains", "bcontains": return single.map { value in expected.contains { value.contains($0) } } ?? false
+        case "icontains": return single.map { value in expected.contains { value.lowercased().contains($0.lowercased()) } } ?? false
+        case "startswith", "bstartswith": return single.map { value in expected.contains { value.hasPrefix($0) } } ?? false
+        case "endswith": return single.map { value in expected.contains { value.hasSuffix($0) } } ?? false
+        case "glob": return single.map { value in expected.contains { Glob.match($0, value) } } ?? false
         case "pmatch":
             return values.contains { value in
                 expected.contains { prefix in
@@ -154,7 +169,7 @@ public struct AuditEngine: Sendable {
                 }
             }
         case "<", "<=", ">", ">=":
-            return values.contains { value in
+            return single.map { value in
                 guard let number = Double(value), let bound = expected.first.flatMap(Double.init) else { return false }
                 switch op {
                 case "<": return number < bound
@@ -162,7 +177,7 @@ public struct AuditEngine: Sendable {
                 case ">": return number > bound
                 default: return number >= bound
                 }
-            }
+            } ?? false
         default: return false
         }
     }

@@ -8,9 +8,36 @@ enum AuditFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
+extension AuditEngine.Matching: ExpressibleByArgument {}
+
 struct AuditLogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit-log", abstract: "Kubernetes API audit events: Falco-compatible detection.", subcommands: [Detect.self, LeastPrivilegeCommand.self])
+        commandName: "audit-log", abstract: "Kubernetes API audit events: Falco-compatible detection.",
+        subcommands: [Detect.self, Serve.self, LeastPrivilegeCommand.self])
+
+    /// Loads the rules files in order (the built-in set without any), reporting every message;
+    /// the flag says whether any was an error.
+    static func loadRules(_ files: [String]) -> ([AuditRule], Bool) {
+        var loader = RulesLoader()
+        if files.isEmpty {
+            loader.load(bytes: Array(DefaultAuditRules.yaml.utf8), file: "(built-in rules)")
+        }
+        var failed = false
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                writeErr("\(file): cannot read the rules file\n")
+                failed = true
+                continue
+            }
+            loader.load(bytes: [UInt8](data), file: file)
+        }
+        let rules = loader.compile()
+        for message in loader.messages {
+            writeErr("\(message)\n")
+            if message.isError { failed = true }
+        }
+        return (rules, failed)
+    }
 
     struct Detect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -18,6 +45,9 @@ struct AuditLogCommand: ParsableCommand {
 
         @Option(name: .customLong("rules"), help: "A Falco rules file; repeat to load several, in order.")
         var rulesFiles: [String] = []
+
+        @Option(name: .customLong("rule-matching"), help: "first (Falco's default: one alert per event, the first matching rule) or all.")
+        var ruleMatching: AuditEngine.Matching = .first
 
         @Option(name: [.short, .customLong("format")], help: "text, or json (one alert per line, shaped like Falco's JSON output).")
         var output: AuditFormat = .text
@@ -37,24 +67,8 @@ struct AuditLogCommand: ParsableCommand {
         func run() throws {
             guard !files.isEmpty else { throw ValidationError("name at least one audit log file, or - for standard input") }
             if follow && (files.count != 1 || files[0] == "-") { throw ValidationError("--follow takes exactly one log file") }
-            var loader = RulesLoader()
-            if rulesFiles.isEmpty {
-                loader.load(bytes: Array(DefaultAuditRules.yaml.utf8), file: "(built-in rules)")
-            }
-            for file in rulesFiles {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    writeErr("\(file): cannot read the rules file\n")
-                    continue
-                }
-                loader.load(bytes: [UInt8](data), file: file)
-            }
-            let rules = loader.compile()
-            var failed = false
-            for message in loader.messages {
-                writeErr("\(message)\n")
-                if message.isError { failed = true }
-            }
-            let engine = AuditEngine(rules: rules)
+            let (rules, failed) = AuditLogCommand.loadRules(rulesFiles)
+            let engine = AuditEngine(rules: rules, matching: ruleMatching)
             var reader = AuditReader()
             var alerts = 0
             var reported = 0

@@ -30,10 +30,16 @@ struct EngineTests {
     @Test func operatorsAndMultiValuedFields() throws {
         #expect(try matches("ka.verb=create and ka.target.resource = pods"))
         #expect(try matches("ka.req.pod.containers.privileged intersects (true)"))
-        #expect(try matches("ka.req.pod.containers.image.repository in (nginx, bar)"))
-        #expect(try matches("ka.req.pod.containers.image.repository = registry.local:5000/team/db"))
-        #expect(try !matches("ka.req.pod.containers.image != nginx:1.27"))
-        #expect(try matches("ka.user.groups contains dev"))
+        // Falco's list semantics: `in` needs every value in the list, `intersects` any one.
+        #expect(try !matches("ka.req.pod.containers.image.repository in (nginx, bar)"))
+        #expect(try matches("ka.req.pod.containers.image.repository in (nginx, bar, registry.local:5000/team/db)"))
+        #expect(try matches("ka.req.pod.containers.image.repository intersects (nginx, bar)"))
+        // `=` is set equality, `!=` its negation: two different images equal neither.
+        #expect(try !matches("ka.req.pod.containers.image.repository = registry.local:5000/team/db"))
+        #expect(try matches("ka.req.pod.containers.image != nginx:1.27"))
+        // String operators apply only to a single value: two groups contain nothing.
+        #expect(try !matches("ka.user.groups contains dev"))
+        #expect(try matches("ka.user.groups intersects (dev)"))
         #expect(try matches("ka.user.name icontains ALI"))
         #expect(try matches("ka.uri startswith /api/v1 and ka.uri endswith pods"))
         #expect(try matches("ka.req.pod.volumes.hostpath pmatch (/etc)"))
@@ -159,8 +165,12 @@ struct EngineTests {
         let rules = loader.compile()
         #expect(loader.messages.allSatisfy { !$0.isError }, "\(loader.messages)")
         #expect(rules.count >= 10)
-        let engine = AuditEngine(rules: rules)
+        let engine = AuditEngine(rules: rules, matching: .all)
         #expect(engine.alerts(for: try event(Self.exec)).map(\.rule.name).sorted() == ["Exec or attach into a pod", "Shell in a container"])
+        // Falco's default: the first matching rule only, in order of definition.
+        let first = AuditEngine(rules: rules)
+        #expect(first.alerts(for: try event(Self.exec)).map(\.rule.name) == ["Shell in a container"])
+        #expect(first.alerts(for: try event(Self.createPod)).map(\.rule.name) == ["Privileged pod created"])
         #expect(
             engine.alerts(for: try event(Self.createPod)).map(\.rule.name).sorted() == [
                 "Host namespace pod created", "HostPath pod created", "Privileged pod created",
