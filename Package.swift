@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(name: "netpol-bench", dependencies: ["KubeModel", "BrightKeysCore", "NetworkAnalysis"]),
         .executableTarget(name: "audit-bench", dependencies: ["KubeModel", "AuditLog"]),
         .executableTarget(
-            name: "webhook-bench",
+            name: "audit-webhook-bench",
             dependencies: [
                 "Servers", "AuditLog",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

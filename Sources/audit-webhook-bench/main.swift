@@ -7,12 +7,12 @@ import Servers
 
 // Load for the audit webhook receiver: EventList batches of 100 over loopback TLS (with client
 // certificates), several connections at once; prints events/s and checks that every event was
-// counted by the server. Usage: webhook-bench DIR [EVENTS] [CONNECTIONS], where DIR holds ca.crt,
-// server.crt/.key and client.crt/.key (scripts/bench-webhook.sh makes them).
+// counted by the server. Usage: audit-webhook-bench DIR [EVENTS] [CONNECTIONS], where DIR holds ca.crt,
+// server.crt/.key and client.crt/.key (scripts/bench-audit-webhook.sh makes them).
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: webhook-bench PKI-DIR [EVENTS] [CONNECTIONS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: audit-webhook-bench PKI-DIR [EVENTS] [CONNECTIONS]\n".utf8))
     exit(2)
 }
 let directory = arguments[1]
