@@ -64,7 +64,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
-        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "KubeModel"], exclude: ["Fixtures"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "KubeModel"]),
         .testTarget(name: "NodeBenchmarkTests", dependencies: ["NodeBenchmark", "KubeModel"]),
         .testTarget(name: "NetworkAnalysisTests", dependencies: ["NetworkAnalysis", "KubeModel"], exclude: ["Fixtures"]),
         .testTarget(name: "RBACAnalysisTests", dependencies: ["RBACAnalysis", "KubeModel"], exclude: ["Fixtures"]),

@@ -14,7 +14,8 @@ public indirect enum Condition: Sendable {
 /// A comparison prepared once at load time.
 public struct CompiledCheck: Sendable {
     public enum Operator: Sendable {
-        case exists, equals, notEquals, inList, contains, icontains, startswith, endswith, glob, pmatch, less, lessOrEqual, greater, greaterOrEqual, unknown
+        case exists, equals, notEquals, inList, intersects, contains, icontains, startswith, endswith, glob, pmatch, less, lessOrEqual, greater, greaterOrEqual,
+            unknown
     }
 
     public let field: Int
@@ -32,7 +33,8 @@ public struct CompiledCheck: Sendable {
         case "exists": self.op = .exists
         case "=", "==": self.op = .equals
         case "!=": self.op = .notEquals
-        case "in", "intersects": self.op = .inList
+        case "in": self.op = .inList
+        case "intersects": self.op = .intersects
         case "contains", "bcontains": self.op = .contains
         case "icontains": self.op = .icontains
         case "startswith", "bstartswith": self.op = .startswith

@@ -26,6 +26,14 @@ public struct AuditEngine: Sendable {
     let prepared: [Condition]
 
     public init(rules: [AuditRule], matching: Matching = .first) {
+        self.init(rules: rules, conditions: rules.map(\.condition), matching: matching)
+    }
+
+    init(conditions: [Condition]) {
+        self.init(rules: [], conditions: conditions, matching: .all)
+    }
+
+    private init(rules: [AuditRule], conditions: [Condition], matching: Matching) {
         self.rules = rules
         self.matching = matching
         var numbers: [FieldRef: Int] = [:]
@@ -47,7 +55,7 @@ public struct AuditEngine: Sendable {
                 return .compiled(CompiledCheck(field: number, op: op, values: values))
             }
         }
-        prepared = rules.map { prepare($0.condition) }
+        prepared = conditions.map(prepare)
         self.fields = fields
     }
 
@@ -94,17 +102,10 @@ public struct AuditEngine: Sendable {
         return alerts
     }
 
+    /// One condition against one event, through the same compiled path as `alerts(for:)`.
     static func evaluate(_ condition: Condition, _ event: AuditEvent) -> Bool {
-        switch condition {
-        case .and(let a, let b): return evaluate(a, event) && evaluate(b, event)
-        case .or(let a, let b): return evaluate(a, event) || evaluate(b, event)
-        case .not(let a): return !evaluate(a, event)
-        case .constant(let value): return value
-        case .compiled: return false
-        case .check(let field, let op, let expected):
-            guard let values = event.values(field) else { return false }
-            return compare(values, op, expected)
-        }
+        let engine = AuditEngine(conditions: [condition])
+        return evaluate(engine.prepared[0], FieldCache(event: event, fields: engine.fields))
     }
 
     static func evaluate(_ condition: Condition, _ cache: FieldCache) -> Bool {
@@ -120,10 +121,14 @@ public struct AuditEngine: Sendable {
             guard let values = cache.values(check.field) else { return false }
             switch check.op {
             case .exists: return true
-            case .equals, .inList: return values.contains { check.set.contains($0) }
-            case .notEquals: return values.allSatisfy { !check.set.contains($0) }
+            // Falco's list semantics: `=` is set equality and `!=` its negation; `in` needs every
+            // value in the list, `intersects` any one; ordering needs exactly one value.
+            case .equals: return Self.setEquals(values, check.set)
+            case .notEquals: return !Self.setEquals(values, check.set)
+            case .inList: return values.allSatisfy { check.set.contains($0) }
+            case .intersects: return values.contains { check.set.contains($0) }
             case .less, .lessOrEqual, .greater, .greaterOrEqual:
-                guard let bound = check.numbers.first else { return false }
+                guard let bound = check.numbers.first, values.count == 1 else { return false }
                 return values.contains { value in
                     guard let number = Double(value) else { return false }
                     switch check.op {
@@ -141,6 +146,14 @@ public struct AuditEngine: Sendable {
             case .pmatch: return compare(values, "pmatch", check.values)
             case .unknown: return false
             }
+        }
+    }
+
+    static func setEquals(_ values: [String], _ set: Set<String>) -> Bool {
+        switch values.count {
+        case 0: return false
+        case 1: return set.count == 1 && set.contains(values[0])
+        default: return Set(values) == set
         }
     }
 

@@ -80,8 +80,19 @@ public final class AlertForwarder: @unchecked Sendable {
             do {
                 let response = try await client.execute(request, timeout: .seconds(10))
                 _ = try? await response.body.collect(upTo: 1 << 16)
-                if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+                let code = Int(response.status.code)
+                if (400..<500).contains(code) && code != 408 && code != 429 {
+                    // The endpoint refuses this batch for good: retrying would block every later
+                    // alert, so it is counted and reported instead.
+                    remove(batch.count)
+                    metrics.add(
+                        "brightkeys_forward_rejected_total", [], Double(batch.count), help: "Alerts the forward URL refused for good (HTTP 4xx).")
+                    log("\(url) refused \(batch.count) alerts with HTTP \(code); not retried (they are on standard output)")
+                    continue
+                }
+                if !(200..<300).contains(code) { failure = "HTTP \(code)" }
             } catch {
+                if Task.isCancelled { break }
                 failure = "\(error)"
             }
             if let failure {
@@ -97,11 +108,16 @@ public final class AlertForwarder: @unchecked Sendable {
         }
     }
 
-    /// Waits (up to `seconds`) for the queue to drain, then closes the HTTP client.
-    public func shutdown(waiting seconds: Double) async -> Int {
+    /// Waits (up to `seconds`, less if the task is cancelled) for the queue to drain; returns
+    /// what is left.
+    public func drain(waiting seconds: Double) async -> Int {
         let deadline = Date().addingTimeInterval(seconds)
-        while depth > 0 && Date() < deadline { try? await Task.sleep(nanoseconds: 50_000_000) }
-        try? await client.shutdown()
+        while depth > 0 && Date() < deadline && !Task.isCancelled { try? await Task.sleep(nanoseconds: 50_000_000) }
         return depth
+    }
+
+    /// Closes the HTTP client; call once, after `run` has returned.
+    public func close() async {
+        try? await client.shutdown()
     }
 }

@@ -22,6 +22,9 @@ public struct AuditWebhookConfiguration: Sendable {
     /// never interleave within a line); the CLI writes them to standard output.
     public var emit: @Sendable (String) -> Void
     public var forwarder: AlertForwarder?
+    /// A second, plain-HTTP listener for `/healthz` and `/metrics` (kubelet probes and Prometheus
+    /// present no client certificate); nil serves them only on the TLS port.
+    public var metricsAddress: (host: String, port: Int)?
 
     public init(
         host: String, port: Int, tls: TLSConfiguration?, engine: AuditEngine, render: @escaping @Sendable (Alert) -> String,
@@ -40,22 +43,23 @@ public struct AuditWebhookConfiguration: Sendable {
 /// The audit webhook backend the kube-apiserver posts `EventList` batches to: `POST /` or
 /// `POST /events`, plus `GET /healthz` and `GET /metrics`.
 public enum AuditWebhookServer {
-    /// Handles one request body: returns the HTTP status and a short message. Every event is
-    /// evaluated; a malformed body is counted and answered with 400 (the API server logs it).
+    /// Handles one request body: returns the HTTP status and a short message. Every event of a
+    /// well-formed batch is evaluated; a malformed body is counted and answered with 400 as a
+    /// whole (the API server logs the failure and does not retry it).
     public static func handle(body: [UInt8], configuration: AuditWebhookConfiguration, metrics: ServerMetrics) -> (Int, String) {
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             metrics.observe("brightkeys_audit_request_duration_seconds", seconds: seconds, help: "Time to evaluate one posted batch.")
         }
-        metrics.add("brightkeys_audit_requests_total", help: "Batches received.")
+        metrics.add("brightkeys_audit_requests_total", help: help["brightkeys_audit_requests_total"] ?? "")
         var reader = AuditReader()
         let events = reader.events(line: body, number: 1, file: "request")
         if let (_, message) = reader.malformed.first {
-            metrics.add("brightkeys_audit_malformed_total", help: "Request bodies that were not an audit Event or EventList.")
+            metrics.add("brightkeys_audit_malformed_total", help: help["brightkeys_audit_malformed_total"] ?? "")
             return (400, "malformed audit batch: \(message)")
         }
-        metrics.add("brightkeys_audit_events_received_total", [], Double(events.count), help: "Audit events received.")
+        metrics.add("brightkeys_audit_events_received_total", [], Double(events.count), help: help["brightkeys_audit_events_received_total"] ?? "")
         var lines: [String] = []
         for event in events {
             for alert in configuration.engine.alerts(for: event) {
@@ -79,6 +83,12 @@ public enum AuditWebhookServer {
         _ configuration: AuditWebhookConfiguration, metrics: ServerMetrics = ServerMetrics(),
         onRunning: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
+        for name in [
+            "brightkeys_audit_requests_total", "brightkeys_audit_events_received_total", "brightkeys_audit_malformed_total",
+            "brightkeys_audit_oversized_total",
+        ] {
+            metrics.add(name, [], 0, help: help[name] ?? "")
+        }
         let router = Router()
         let maxBody = configuration.maxBodyBytes
         let receive: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
@@ -86,8 +96,8 @@ public enum AuditWebhookServer {
             let buffer: ByteBuffer
             do {
                 buffer = try await request.collectBody(upTo: maxBody)
-            } catch {
-                metrics.add("brightkeys_audit_malformed_total", help: "Request bodies that were not an audit Event or EventList.")
+            } catch is NIOTooManyBytesError {
+                metrics.add("brightkeys_audit_oversized_total", help: help["brightkeys_audit_oversized_total"] ?? "")
                 return text(413, "request body larger than \(maxBody) bytes\n")
             }
             let (status, message) = handle(body: Array(buffer.readableBytesView), configuration: configuration, metrics: metrics)
@@ -95,24 +105,55 @@ public enum AuditWebhookServer {
         }
         router.post("/", use: receive)
         router.post("events", use: receive)
-        router.get("healthz") { _, _ in text(200, "ok\n") }
-        router.get("metrics") { _, _ in
-            if let forwarder = configuration.forwarder {
-                metrics.set("brightkeys_forward_queue_depth", Double(forwarder.depth), help: "Alerts waiting to be forwarded.")
-            }
-            return text(200, metrics.render(), type: "text/plain; version=0.0.4")
-        }
+        addProbes(to: router, configuration: configuration, metrics: metrics)
         let server: HTTPServerBuilder = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
         let app = Application(
             router: router, server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "brightkeys"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
         let forwarding = configuration.forwarder.map { forwarder in Task { await forwarder.run(metrics: metrics) } }
-        defer { forwarding?.cancel() }
-        try await app.runService()
+        var failure: (any Error)?
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                if let address = configuration.metricsAddress {
+                    let probes = Router()
+                    addProbes(to: probes, configuration: configuration, metrics: metrics)
+                    let plain = Application(
+                        router: probes, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "brightkeys"))
+                    group.addTask { try await plain.runService() }
+                }
+                // Either listener stopping (a signal, or a bind failure) stops the other.
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            failure = error
+        }
         if let forwarder = configuration.forwarder {
-            let left = await forwarder.shutdown(waiting: 5)
+            let left = await forwarder.drain(waiting: failure == nil ? 5 : 0)
+            forwarding?.cancel()
+            await forwarding?.value
+            await forwarder.close()
             if left > 0 { forwarder.log("\(left) alerts were not forwarded before shutdown (they are on standard output)") }
+        }
+        if let failure { throw failure }
+    }
+
+    static let help = [
+        "brightkeys_audit_requests_total": "Batches received.",
+        "brightkeys_audit_events_received_total": "Audit events received.",
+        "brightkeys_audit_malformed_total": "Request bodies that were not an audit Event or EventList.",
+        "brightkeys_audit_oversized_total": "Request bodies refused for their size.",
+    ]
+
+    static func addProbes(to router: Router<BasicRequestContext>, configuration: AuditWebhookConfiguration, metrics: ServerMetrics) {
+        router.get("healthz") { _, _ in text(200, "ok\n") }
+        router.get("metrics") { _, _ in
+            if let forwarder = configuration.forwarder {
+                metrics.set("brightkeys_forward_queue_depth", Double(forwarder.depth), help: "Alerts waiting to be forwarded.")
+            }
+            return text(200, metrics.render(), type: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 

@@ -47,7 +47,9 @@ public final class ServerMetrics: @unchecked Sendable {
 
     static func key(_ name: String, _ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return name }
-        let escaped = labels.map { "\($0.0)=\"\($0.1.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
+        let escaped = labels.map {
+            "\($0.0)=\"\($0.1.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\""
+        }
         return "\(name){\(escaped.joined(separator: ","))}"
     }
 

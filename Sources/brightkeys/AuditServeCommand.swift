@@ -16,6 +16,11 @@ extension AuditLogCommand {
         @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
         var listen = "0.0.0.0:8443"
 
+        @Option(
+            name: .customLong("metrics-listen"),
+            help: "Also serve /healthz and /metrics over plain HTTP here, HOST:PORT (probes and Prometheus have no client certificate).")
+        var metricsListen: String?
+
         @Option(name: .customLong("tls-cert"), help: "The server certificate chain (PEM).")
         var tlsCert: String
 
@@ -39,6 +44,7 @@ extension AuditLogCommand {
 
         func validate() throws {
             guard Self.split(listen) != nil else { throw ValidationError("--listen takes HOST:PORT, e.g. 0.0.0.0:8443") }
+            if let metricsListen, Self.split(metricsListen) == nil { throw ValidationError("--metrics-listen takes HOST:PORT, e.g. 0.0.0.0:9090") }
             if let forwardURL, !(forwardURL.hasPrefix("http://") || forwardURL.hasPrefix("https://")) {
                 throw ValidationError("--forward-url must be an http:// or https:// URL")
             }
@@ -69,12 +75,19 @@ extension AuditLogCommand {
                 writeErr("cannot load the TLS certificate or key (\(tlsCert), \(tlsKey)): \(error)\n")
                 throw ExitCode(2)
             }
+            var served = configuration
+            served.metricsAddress = metricsListen.flatMap(Self.split).map { (host: $0.0, port: $0.1) }
+            if clientCA == nil {
+                log("warning: no --client-ca: any client that reaches \(listen) can post events")
+            }
+            // A closed standard output must not kill the receiver mid-batch.
+            signal(SIGPIPE, SIG_IGN)
             let ruleCount = rules.count
             let outcome = Outcome()
             let done = DispatchSemaphore(value: 0)
             Task {
                 do {
-                    try await AuditWebhookServer.run(configuration) { bound in
+                    try await AuditWebhookServer.run(served) { bound in
                         log("listening on https://\(host):\(bound) with \(ruleCount) rules")
                     }
                 } catch {

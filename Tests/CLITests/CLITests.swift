@@ -202,4 +202,48 @@ struct CLITests {
         #expect(generated.stdout.contains("name: default-deny"))
         #expect(generated.stderr.contains("checked: the generated policies allow exactly"))
     }
+
+    @Test func auditLogDetectOnTheExample() throws {
+        let result = try run(["audit-log", "detect", "-o", "json", "examples/audit/suspicious.log"])
+        #expect(result.status == 1)
+        let alerts = result.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        #expect(alerts.count == 5)
+        #expect(
+            alerts.compactMap { $0["rule"] as? String } == [
+                "Secret read by a person", "Shell in a container", "Privileged pod created", "Cluster-admin binding created",
+                "Anonymous request allowed",
+            ])
+        #expect(alerts.allSatisfy { $0["source"] as? String == "k8s_audit" && $0["output_fields"] is [String: Any] })
+        #expect(result.stderr.contains("6 events, 5 alerts, 0 malformed lines"))
+
+        // Every matching rule, not only the first: the exec and the pod raise a second alert each.
+        let all = try run(["audit-log", "detect", "--rule-matching", "all", "examples/audit/suspicious.log"])
+        #expect(all.stdout.contains("Pod session opened"))
+        #expect(all.stdout.contains("Pod with host namespaces created"))
+        #expect(all.stderr.contains("6 events, 7 alerts"))
+    }
+
+    @Test func auditLogBadInputIsReportedWithFileAndLine() throws {
+        let log = "{\"kind\":\"Event\",\"auditID\":\"1\"}\n{\"kind\":\"Event\",\n\n"
+        let result = try run(["audit-log", "detect", "-"], stdin: log)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("-:2: malformed event"))
+        #expect(result.stderr.contains("1 events"))
+
+        let rules = FileManager.default.temporaryDirectory.appendingPathComponent("bk-bad-rules-\(UUID().uuidString).yaml")
+        try Data("- rule: Broken\n  condition: ka.verb = get and\n  output: x\n  priority: WARNING\n  source: k8s_audit\n".utf8).write(to: rules)
+        defer { try? FileManager.default.removeItem(at: rules) }
+        let broken = try run(["audit-log", "detect", "--rules", rules.path, "examples/audit/suspicious.log"])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains(rules.path + ":"))
+    }
+
+    @Test func auditLogServeRefusesMissingCertificates() throws {
+        let result = try run(["audit-log", "serve", "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent.crt", "--tls-key", "/nonexistent.key"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot load the TLS certificate or key"))
+        #expect(try run(["audit-log", "serve", "--listen", "nowhere", "--tls-cert", "a", "--tls-key", "b"]).status == 2)
+    }
 }

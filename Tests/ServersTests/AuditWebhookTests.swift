@@ -148,6 +148,51 @@ struct AuditWebhookTests {
         await #expect(throws: (any Error).self) {
             _ = try await post(client, "https://127.0.0.1:\(port)/events", eventList([execEvent]))
         }
+        // The same server accepts the same request from a client with a certificate.
+        let trusted = try pki.client(withCertificate: true)
+        defer { _ = trusted.shutdown() }
+        let (status, _) = try await post(trusted, "https://127.0.0.1:\(port)/events", eventList([execEvent]))
+        #expect(status == 200)
+    }
+
+    @Test func servesProbesAndMetricsOnAPlainListenerToo() async throws {
+        let pki = try TestPKI()
+        let tls = try TLSFiles.configuration(certificate: pki.path("server.crt"), key: pki.path("server.key"), clientCA: pki.path("ca.crt"))
+        var configuration = AuditWebhookConfiguration(
+            host: "127.0.0.1", port: 0, tls: tls, engine: builtInEngine(), render: { $0.rule.name }, emit: { _ in })
+        // A free port for the plain listener: bind, read, release.
+        let probe = Router()
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let finder = Application(
+            router: probe, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+        let finderTask = Task { try await finder.runService() }
+        var metricsPort = 0
+        for await port in stream {
+            metricsPort = port
+            break
+        }
+        finderTask.cancel()
+        _ = await finderTask.result
+        configuration.metricsAddress = (host: "127.0.0.1", port: metricsPort)
+        let metrics = ServerMetrics()
+        let (_, server) = try await start(configuration, metrics: metrics)
+        defer { server.cancel() }
+        let plain = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = plain.shutdown() }
+        var health = ""
+        for _ in 0..<50 where health.isEmpty {
+            health = (try? await get(plain, "http://127.0.0.1:\(metricsPort)/healthz")) ?? ""
+            if health.isEmpty { try await Task.sleep(nanoseconds: 20_000_000) }
+        }
+        #expect(health == "ok\n")
+        let exposition = try await get(plain, "http://127.0.0.1:\(metricsPort)/metrics")
+        // Counters exist from the start, at zero, so rate() and absent() work before traffic.
+        #expect(exposition.contains("# TYPE brightkeys_audit_events_received_total counter\nbrightkeys_audit_events_received_total 0\n"))
+        #expect(exposition.contains("brightkeys_audit_malformed_total 0\n"))
+        // Events are accepted only on the TLS port.
+        let (status, _) = try await post(plain, "http://127.0.0.1:\(metricsPort)/events", eventList([execEvent]))
+        #expect(status == 404)
     }
 
     @Test func forwardsAlertsRetryingUntilTheEndpointAccepts() async throws {
@@ -185,12 +230,51 @@ struct AuditWebhookTests {
         #expect(status == 200)
         let delivery = Task { await forwarder.run(metrics: metrics) }
         let deadline = Date().addingTimeInterval(10)
-        while received.lines.count < 2 && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        while (metrics.value("brightkeys_forward_sent_total") < 2 || forwarder.depth > 0) && Date() < deadline {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
         delivery.cancel()
         #expect(received.lines == [#"{"rule":"Shell in a container"}"#, #"{"rule":"Shell in a container"}"#])
         #expect(metrics.value("brightkeys_forward_failures_total") == 2)
         #expect(metrics.value("brightkeys_forward_sent_total") == 2)
-        _ = await forwarder.shutdown(waiting: 0)
+        _ = await delivery.value
+        await forwarder.close()
+    }
+
+    @Test func aForwardURLThatRefusesABatchForGoodDoesNotBlockTheQueue() async throws {
+        let router = Router()
+        let received = Collected()
+        router.post("alerts") { request, _ -> Response in
+            var request = request
+            let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            if body.contains("reject") { return Response(status: .badRequest) }
+            received.append(body)
+            return Response(status: .ok)
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let receiver = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+        let receiverTask = Task { try await receiver.runService() }
+        defer { receiverTask.cancel() }
+        var receiverPort = 0
+        for await port in stream {
+            receiverPort = port
+            break
+        }
+        let forwarder = AlertForwarder(url: "http://127.0.0.1:\(receiverPort)/alerts", batchSize: 1, log: { _ in })
+        #expect(forwarder.enqueue("reject me"))
+        #expect(forwarder.enqueue("deliver me"))
+        let metrics = ServerMetrics()
+        let delivery = Task { await forwarder.run(metrics: metrics) }
+        let deadline = Date().addingTimeInterval(10)
+        while forwarder.depth > 0 && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        delivery.cancel()
+        _ = await delivery.value
+        await forwarder.close()
+        #expect(received.lines == ["deliver me"])
+        #expect(metrics.value("brightkeys_forward_rejected_total") == 1)
+        #expect(metrics.value("brightkeys_forward_sent_total") == 1)
     }
 
     @Test func aFullForwardingQueueRefusesAndCountsInsteadOfDropping() async throws {
@@ -204,6 +288,6 @@ struct AuditWebhookTests {
         #expect(forwarder.depth == 3)
         #expect(metrics.value("brightkeys_forward_dropped_total") == 2)
         #expect(metrics.render().contains("brightkeys_forward_dropped_total 2\n"))
-        _ = await forwarder.shutdown(waiting: 0)
+        await forwarder.close()
     }
 }
