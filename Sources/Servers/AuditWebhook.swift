@@ -16,6 +16,9 @@ public struct AuditWebhookConfiguration: Sendable {
     public var engine: AuditEngine
     /// The largest request body accepted; the API server's default batch (400 events) is far below it.
     public var maxBodyBytes = 32 << 20
+    /// Batches read and evaluated at once; more are answered 429 (the API server retries), so
+    /// memory stays under about `maxConcurrent × maxBodyBytes` however many clients connect.
+    public var admission = InFlightLimit(8)
     /// One alert as one line of text (no newline).
     public var render: @Sendable (Alert) -> String
     /// Receives each batch's alert lines, newline-terminated, in one call (so concurrent batches
@@ -85,13 +88,21 @@ public enum AuditWebhookServer {
     ) async throws {
         for name in [
             "brightkeys_audit_requests_total", "brightkeys_audit_events_received_total", "brightkeys_audit_malformed_total",
-            "brightkeys_audit_oversized_total",
+            "brightkeys_audit_oversized_total", "brightkeys_audit_throttled_total",
         ] {
             metrics.add(name, [], 0, help: help[name] ?? "")
         }
         let router = Router()
         let maxBody = configuration.maxBodyBytes
+        let limit = configuration.admission
         let receive: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            guard limit.acquire() else {
+                metrics.add("brightkeys_audit_throttled_total", help: help["brightkeys_audit_throttled_total"] ?? "")
+                var response = text(429, "too many batches in flight; retry\n")
+                response.headers[.retryAfter] = "1"
+                return response
+            }
+            defer { limit.release() }
             var request = request
             let buffer: ByteBuffer
             do {
@@ -145,6 +156,7 @@ public enum AuditWebhookServer {
         "brightkeys_audit_events_received_total": "Audit events received.",
         "brightkeys_audit_malformed_total": "Request bodies that were not an audit Event or EventList.",
         "brightkeys_audit_oversized_total": "Request bodies refused for their size.",
+        "brightkeys_audit_throttled_total": "Batches answered 429 because too many were in flight.",
     ]
 
     static func addProbes(to router: Router<BasicRequestContext>, configuration: AuditWebhookConfiguration, metrics: ServerMetrics) {
@@ -162,4 +174,26 @@ public enum AuditWebhookServer {
         headers[.contentType] = type
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
+}
+
+/// A count of requests in flight with a ceiling; `acquire` never waits.
+public final class InFlightLimit: @unchecked Sendable {
+    public let ceiling: Int
+    private let lock = NSLock()
+    private var current = 0
+
+    public init(_ ceiling: Int) { self.ceiling = max(1, ceiling) }
+
+    /// Takes a slot; false when all are taken.
+    public func acquire() -> Bool {
+        lock.withLock {
+            guard current < ceiling else { return false }
+            current += 1
+            return true
+        }
+    }
+
+    public func release() { lock.withLock { current -= 1 } }
+
+    public var inFlight: Int { lock.withLock { current } }
 }

@@ -127,10 +127,19 @@ struct AuditWebhookTests {
         let (wrongStatus, _) = try await post(client, base + "/", #"{"kind":"ConfigMap"}"#)
         #expect(wrongStatus == 400)
 
+        // With every slot taken, a batch is refused with 429 (which the API server retries), not
+        // buffered; the slot given back, the next one is accepted.
+        for _ in 0..<configuration.admission.ceiling { #expect(configuration.admission.acquire()) }
+        let (busy, _) = try await post(client, base + "/events", eventList([quietEvent]))
+        #expect(busy == 429)
+        for _ in 0..<configuration.admission.ceiling { configuration.admission.release() }
+        #expect(configuration.admission.inFlight == 0)
+
         #expect(try await get(client, base + "/healthz") == "ok\n")
         let exposition = try await get(client, base + "/metrics")
         #expect(exposition.contains("brightkeys_audit_events_received_total 3\n"))
         #expect(exposition.contains("brightkeys_audit_malformed_total 2\n"))
+        #expect(exposition.contains("brightkeys_audit_throttled_total 1\n"))
         #expect(exposition.contains(#"brightkeys_audit_alerts_total{rule="Shell in a container",priority="Warning"} 2"#))
         #expect(!exposition.contains(#"rule="Exec or attach into a pod""#))
         #expect(exposition.contains("brightkeys_audit_request_duration_seconds_count 3\n"))
