@@ -270,7 +270,7 @@ enum JSONText {
         case .bool(let flag): out += flag ? "true" : "false"
         case .int(let number): out += String(number)
         case .double(let number): out += String(number)
-        case .string(let text): quote(text, into: &out)
+        case .string(let text): JSONString.append(text, to: &out)
         case .sequence(let items):
             out += "["
             for (index, item) in items.enumerated() {
@@ -282,33 +282,12 @@ enum JSONText {
             out += "{"
             for (index, entry) in mapping.entries.enumerated() {
                 if index > 0 { out += "," }
-                quote(entry.key, into: &out)
+                JSONString.append(entry.key, to: &out)
                 out += ":"
                 write(entry.value, into: &out)
             }
             out += "}"
         }
-    }
-
-    static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
 

@@ -51,7 +51,7 @@ public enum JSONReporter {
         out.reserveCapacity(512)
         func field(_ key: String, _ value: String, last: Bool = false) {
             out += "\n      \"\(key)\": "
-            JSONValue.escape(value, into: &out)
+            JSONString.append(value, to: &out)
             if !last { out += "," }
         }
         field("checkId", finding.checkID)
@@ -73,7 +73,7 @@ public enum JSONReporter {
             out += "\n      \"controls\": ["
             for (index, tag) in tags.enumerated() {
                 out += index == 0 ? "\n        " : ",\n        "
-                JSONValue.escape(tag, into: &out)
+                JSONString.append(tag, to: &out)
             }
             out += "\n      ]"
         }

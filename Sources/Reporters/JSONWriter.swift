@@ -1,3 +1,5 @@
+import KubeModel
+
 /// A small JSON builder that writes keys in the order given, so output is stable and diffable.
 public indirect enum JSONValue: Sendable, Equatable {
     case string(String)
@@ -23,7 +25,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     private func write(into output: inout String, pretty: Bool, indent: Int) {
         switch self {
-        case .string(let text): JSONValue.escape(text, into: &output)
+        case .string(let text): JSONString.append(text, to: &output)
         case .int(let number): output += String(number)
         case .double(let number): output += number.isFinite ? String(number) : "null"
         case .bool(let flag): output += flag ? "true" : "false"
@@ -51,7 +53,7 @@ public indirect enum JSONValue: Sendable, Equatable {
             for (index, (key, value)) in fields.enumerated() {
                 if index > 0 { output += "," }
                 if pretty { output += JSONValue.indentation(indent + 1) }
-                JSONValue.escape(key, into: &output)
+                JSONString.append(key, to: &output)
                 output += pretty ? ": " : ":"
                 value.write(into: &output, pretty: pretty, indent: indent + 1)
             }
@@ -65,32 +67,5 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// A newline and `level` two-space indents, shared rather than built per line.
     static func indentation(_ level: Int) -> String {
         level < indents.count ? indents[level] : "\n" + String(repeating: "  ", count: level)
-    }
-
-    static func escape(_ text: String, into output: inout String) {
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            output += "\""
-            output += text
-            output += "\""
-            return
-        }
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 }
