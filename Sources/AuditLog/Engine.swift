@@ -116,36 +116,48 @@ public struct AuditEngine: Sendable {
         case .constant(let value): return value
         case .check(let field, let op, let expected):
             guard let values = cache.event.values(field) else { return false }
-            return compare(values, op, expected)
+            return CompiledCheck(field: -1, op: op, values: expected).matches(values)
         case .compiled(let check):
             guard let values = cache.values(check.field) else { return false }
-            switch check.op {
-            case .exists: return true
-            // Falco's list semantics: `=` is set equality and `!=` its negation; `in` needs every
-            // value in the list, `intersects` any one; ordering needs exactly one value.
-            case .equals: return Self.setEquals(values, check.set)
-            case .notEquals: return !Self.setEquals(values, check.set)
-            case .inList: return values.allSatisfy { check.set.contains($0) }
-            case .intersects: return values.contains { check.set.contains($0) }
-            case .less, .lessOrEqual, .greater, .greaterOrEqual:
-                guard let bound = check.numbers.first, values.count == 1 else { return false }
-                return values.contains { value in
-                    guard let number = Double(value) else { return false }
-                    switch check.op {
-                    case .less: return number < bound
-                    case .lessOrEqual: return number <= bound
-                    case .greater: return number > bound
-                    default: return number >= bound
-                    }
+            return check.matches(values)
+        }
+    }
+}
+
+extension CompiledCheck {
+    /// Falco's comparisons over a (possibly multi-valued) field, with its list semantics: `=` is
+    /// set equality (every value equals the operand), `!=` its negation, `in` needs every value in
+    /// the list, `intersects` any; the string and ordering operators apply only to a field with
+    /// exactly one value (two container images never `contains` anything). `pmatch` keeps the
+    /// path-prefix meaning (any value under a listed prefix).
+    func matches(_ values: [String]) -> Bool {
+        let single = values.count == 1 ? values[0] : nil
+        switch op {
+        case .exists: return true
+        case .equals: return Self.setEquals(values, set)
+        case .notEquals: return !Self.setEquals(values, set)
+        case .inList: return values.allSatisfy { set.contains($0) }
+        case .intersects: return values.contains { set.contains($0) }
+        case .contains: return single.map { value in self.values.contains { value.contains($0) } } ?? false
+        case .icontains: return single.map { value in self.values.contains { value.lowercased().contains($0.lowercased()) } } ?? false
+        case .startswith: return single.map { value in self.values.contains { value.hasPrefix($0) } } ?? false
+        case .endswith: return single.map { value in self.values.contains { value.hasSuffix($0) } } ?? false
+        case .glob: return single.map { value in self.values.contains { Glob.match($0, value) } } ?? false
+        case .pmatch:
+            return values.contains { value in
+                self.values.contains { prefix in
+                    value == prefix || value.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/")
                 }
-            case .contains: return compare(values, "contains", check.values)
-            case .icontains: return compare(values, "icontains", check.values)
-            case .startswith: return compare(values, "startswith", check.values)
-            case .endswith: return compare(values, "endswith", check.values)
-            case .glob: return compare(values, "glob", check.values)
-            case .pmatch: return compare(values, "pmatch", check.values)
-            case .unknown: return false
             }
+        case .less, .lessOrEqual, .greater, .greaterOrEqual:
+            guard let bound = numbers.first, let number = single.flatMap(Double.init) else { return false }
+            switch op {
+            case .less: return number < bound
+            case .lessOrEqual: return number <= bound
+            case .greater: return number > bound
+            default: return number >= bound
+            }
+        case .unknown: return false
         }
     }
 
@@ -156,45 +168,9 @@ public struct AuditEngine: Sendable {
         default: return Set(values) == set
         }
     }
+}
 
-    /// Falco's comparisons over a (possibly multi-valued) field, with its list semantics: `=` is
-    /// set equality (every value equals the operand), `!=` its negation, `in` needs every value in
-    /// the list, `intersects` any; the string and ordering operators apply only to a field with
-    /// exactly one value (two container images never `contains` anything). `pmatch` keeps the
-    /// path-prefix meaning (any value under a listed prefix).
-    static func compare(_ values: [String], _ op: String, _ expected: [String]) -> Bool {
-        let single = values.count == 1 ? values[0] : nil
-        switch op {
-        case "exists": return true
-        case "=", "==": return !values.isEmpty && Set(values) == Set(expected)
-        case "!=": return !(!values.isEmpty && Set(values) == Set(expected))
-        case "in": return values.allSatisfy { expected.contains($0) }
-        case "intersects": return values.contains { expected.contains($0) }
-        case "contains", "bcontains": return single.map { value in expected.contains { value.contains($0) } } ?? false
-        case "icontains": return single.map { value in expected.contains { value.lowercased().contains($0.lowercased()) } } ?? false
-        case "startswith", "bstartswith": return single.map { value in expected.contains { value.hasPrefix($0) } } ?? false
-        case "endswith": return single.map { value in expected.contains { value.hasSuffix($0) } } ?? false
-        case "glob": return single.map { value in expected.contains { Glob.match($0, value) } } ?? false
-        case "pmatch":
-            return values.contains { value in
-                expected.contains { prefix in
-                    value == prefix || value.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/")
-                }
-            }
-        case "<", "<=", ">", ">=":
-            return single.map { value in
-                guard let number = Double(value), let bound = expected.first.flatMap(Double.init) else { return false }
-                switch op {
-                case "<": return number < bound
-                case "<=": return number <= bound
-                case ">": return number > bound
-                default: return number >= bound
-                }
-            } ?? false
-        default: return false
-        }
-    }
-
+extension AuditEngine {
     /// `%field` replaced by the field's value (`<NA>` when missing, values joined by commas).
     static func format(_ output: String, _ event: AuditEvent) -> (String, [(String, String)]) {
         var result = ""
