@@ -61,6 +61,17 @@ func start(_ configuration: AuditWebhookConfiguration, metrics: ServerMetrics) a
     throw CancellationError()
 }
 
+/// Starts a plain-HTTP Hummingbird server for `router` on a free port.
+func startPlain(_ router: Router<BasicRequestContext>) async throws -> (Int, Task<Void, Error>) {
+    let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+    let application = Application(
+        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+    let task = Task { try await application.runService() }
+    for await port in stream { return (port, task) }
+    throw CancellationError()
+}
+
 func post(_ client: HTTPClient, _ url: String, _ body: String) async throws -> (Int, String) {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
@@ -170,17 +181,7 @@ struct AuditWebhookTests {
         var configuration = AuditWebhookConfiguration(
             host: "127.0.0.1", port: 0, tls: tls, engine: builtInEngine(), render: { $0.rule.name }, emit: { _ in })
         // A free port for the plain listener: bind, read, release.
-        let probe = Router()
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let finder = Application(
-            router: probe, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
-        let finderTask = Task { try await finder.runService() }
-        var metricsPort = 0
-        for await port in stream {
-            metricsPort = port
-            break
-        }
+        let (metricsPort, finderTask) = try await startPlain(Router())
         finderTask.cancel()
         _ = await finderTask.result
         configuration.metricsAddress = (host: "127.0.0.1", port: metricsPort)
@@ -217,17 +218,8 @@ struct AuditWebhookTests {
             received.append(String(buffer: body))
             return Response(status: .ok)
         }
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let receiver = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
-        let receiverTask = Task { try await receiver.runService() }
+        let (receiverPort, receiverTask) = try await startPlain(router)
         defer { receiverTask.cancel() }
-        var receiverPort = 0
-        for await port in stream {
-            receiverPort = port
-            break
-        }
 
         let forwarder = AlertForwarder(url: "http://127.0.0.1:\(receiverPort)/alerts", log: { _ in })
         let metrics = ServerMetrics()
@@ -260,17 +252,8 @@ struct AuditWebhookTests {
             received.append(body)
             return Response(status: .ok)
         }
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let receiver = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
-        let receiverTask = Task { try await receiver.runService() }
+        let (receiverPort, receiverTask) = try await startPlain(router)
         defer { receiverTask.cancel() }
-        var receiverPort = 0
-        for await port in stream {
-            receiverPort = port
-            break
-        }
         let forwarder = AlertForwarder(url: "http://127.0.0.1:\(receiverPort)/alerts", batchSize: 1, log: { _ in })
         #expect(forwarder.enqueue("reject me"))
         #expect(forwarder.enqueue("deliver me"))
