@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "NetworkAnalysis", targets: ["NetworkAnalysis"]),
         .library(name: "NodeBenchmark", targets: ["NodeBenchmark"]),
         .library(name: "AuditLog", targets: ["AuditLog"]),
+        .library(name: "Admission", targets: ["Admission"]),
     ],
     dependencies: [
         // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
@@ -24,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
     ],
     targets: [
         .target(name: "KubeModel", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -33,15 +38,26 @@ let package = Package(
         .target(name: "NetworkAnalysis", dependencies: ["KubeModel"]),
         .target(name: "NodeBenchmark", dependencies: ["KubeModel"]),
         .target(name: "AuditLog", dependencies: ["KubeModel", "RBACAnalysis"]),
+        // AdmissionReview in, AdmissionReview out: pure, no I/O but the namespace lookup.
+        .target(name: "Admission", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
         // The only target that imports Hummingbird: TLS servers' wiring, nothing else.
         .target(
             name: "Servers",
             dependencies: [
-                "AuditLog", "KubeModel",
+                "AuditLog", "KubeModel", "Admission",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        // `webhook certs` and `webhook manifests`: a CA and serving certificate, and the deployment.
+        .target(
+            name: "WebhookDeploy",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]),
         .target(name: "Checks", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity", "RBACAnalysis", "NetworkAnalysis"]),
         .target(name: "Reporters", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
@@ -50,7 +66,9 @@ let package = Package(
             name: "brightkeys",
             dependencies: [
                 "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark", "AuditLog", "Servers",
+                "Admission", "WebhookDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "rbac-bench", dependencies: ["KubeModel", "BrightKeysCore", "RBACAnalysis"]),
@@ -74,6 +92,7 @@ let package = Package(
             name: "ReportersTests", dependencies: ["Reporters", "Checks", "BrightKeysCore", "KubeModel"],
             exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["brightkeys"]),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "BrightKeysCore", "Checks", "KubeModel", "PodSecurity"]),
         .testTarget(
             name: "ServersTests",
             dependencies: [

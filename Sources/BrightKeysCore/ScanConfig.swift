@@ -49,6 +49,8 @@ public struct ScanConfig: Sendable {
     public var podSpecPaths: [String: String] = [:]
     public var pssLevel: PodSecurityLevel?
     public var pssVersion: KubeVersion?
+    /// How findings act at admission (`brightkeys webhook serve`).
+    public var admission = AdmissionSettings()
 
     public init() {}
 
@@ -161,8 +163,10 @@ public struct ScanConfig: Sendable {
                     }
                     config.pssVersion = parsed
                 }
+            case "admission":
+                config.admission = AdmissionSettings.parse(value, fail: fail)
             default:
-                fail(value, "unknown field \(entry.key) (expected checks, severity, exemptions, podSpecs, pss)")
+                fail(value, "unknown field \(entry.key) (expected checks, severity, exemptions, podSpecs, pss, admission)")
             }
         }
         return errors.isEmpty ? .success(config) : .failure(ConfigError(errors: errors))

@@ -60,6 +60,9 @@ public struct Scanner: Sendable {
     public var progress: (@Sendable (Int, Int) -> Void)?
     /// `YYYY-MM-DD` used to decide whether exemptions expired.
     public var today: String
+    /// Whether `brightkeys.io/ignore` annotations on objects silence findings (admission turns
+    /// this off: whoever writes an object must not exempt it).
+    public var honorIgnoreAnnotations = true
 
     private let active: [any Check]
     /// The active checks over the whole input, and the others (split once: the casts are not free).
@@ -223,7 +226,7 @@ public struct Scanner: Sendable {
                     failed: !found.isEmpty))
         }
         for var finding in found {
-            if ignored.contains(where: descriptor.answers(to:)) {
+            if honorIgnoreAnnotations && ignored.contains(where: descriptor.answers(to:)) {
                 report.suppressed.append(SuppressedFinding(finding: finding, source: "annotation", reason: ignoreReason))
                 continue
             }

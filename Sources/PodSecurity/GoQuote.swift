@@ -1,6 +1,6 @@
 /// Quotes a string the way Go's `%q` does for the printable text found in manifests, so details
 /// match the upstream evaluator byte for byte.
-func goQuote(_ text: String) -> String {
+public func goQuote(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

@@ -10,7 +10,10 @@ struct BrightKeys: ParsableCommand {
         commandName: "brightkeys",
         abstract: "Kubernetes security checks with one verdict in CI, at admission and on a live cluster.",
         version: version,
-        subcommands: [ScanCommand.self, PSSCommand.self, ChecksCommand.self, RBACCommand.self, NetpolCommand.self, NodeCommand.self, AuditLogCommand.self]
+        subcommands: [
+            ScanCommand.self, PSSCommand.self, ChecksCommand.self, RBACCommand.self, NetpolCommand.self, NodeCommand.self, AuditLogCommand.self,
+            WebhookCommand.self,
+        ]
     )
 
     /// Usage errors exit with 2, as every brightkeys command promises, not ArgumentParser's 64.

@@ -1,0 +1,322 @@
+import BrightKeysCore
+import KubeModel
+import PodSecurity
+
+/// A decision and what the server counts about it.
+public struct AdmissionOutcome: Sendable {
+    public var response: AdmissionResponse
+    /// `denied`, `warned` or `allowed`.
+    public var verdict: String {
+        if !response.allowed { return "denied" }
+        return response.warnings.isEmpty ? "allowed" : "warned"
+    }
+    /// The checks that denied the request: Pod Security control IDs (`privileged`) and brightkeys
+    /// check IDs.
+    public var deniedBy: [String] = []
+}
+
+/// Decides AdmissionReview requests: Pod Security Admission's semantics for the
+/// `pod-security.kubernetes.io/*` namespace labels, and brightkeys' own checks (the same registry
+/// `scan` runs) acting as the `admission:` configuration says.
+///
+/// Pure apart from the namespace lookup; one instance serves every request concurrently.
+public struct Admitter: Sendable {
+    public let settings: AdmissionSettings
+    public let namespaces: any NamespaceSource
+    let scanner: Scanner
+    let defaults: NamespacePolicy
+    let catalog: WorkloadCatalog
+
+    /// Resources Pod Security Admission treats as pod controllers (warn and audit only).
+    static let podControllers: Set<String> = [
+        "/replicationcontrollers", "/podtemplates", "apps/replicasets", "apps/deployments", "apps/statefulsets", "apps/daemonsets",
+        "batch/jobs", "batch/cronjobs",
+    ]
+    /// Pod subresources Pod Security Admission lets through without evaluating; any other (the
+    /// main resource, `ephemeralcontainers`, `resize`, a future one) is evaluated.
+    static let ignoredPodSubresources: Set<String> = ["exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"]
+
+    public init(registry: CheckRegistry, config: ScanConfig, namespaces: any NamespaceSource) throws {
+        // The Pod Security controls act through the namespace labels, not the thresholds.
+        let own = try CheckRegistry(registry.checks.filter { $0.descriptor.pssControl == nil })
+        let catalog = WorkloadCatalog(extra: config.podSpecPaths)
+        var scanner = Scanner(registry: own, config: config, context: CheckContext(catalog: catalog))
+        scanner.honorIgnoreAnnotations = config.admission.honorIgnoreAnnotations
+        self.scanner = scanner
+        self.catalog = catalog
+        self.settings = config.admission
+        self.namespaces = namespaces
+        self.defaults = NamespacePolicy.defaults(config.admission.podSecurityDefaults)
+    }
+
+    public func review(_ request: AdmissionRequest) async -> AdmissionOutcome {
+        guard request.operation == .create || request.operation == .update, let objectNode = request.object else {
+            return AdmissionOutcome(response: AdmissionResponse(uid: request.uid, allowed: true))
+        }
+        let groupResource = "\(request.resource.group)/\(request.resource.resource)"
+        let object = KubeObject(file: "admission", root: objectNode)
+        var podSecurity = PodSecurityPart()
+        var evaluateOwnChecks = request.subResource.isEmpty
+        switch groupResource {
+        case "/namespaces":
+            podSecurity = validateNamespace(request, object: object)
+        case "/pods":
+            // Metadata-only updates (labels, finalizers, owner references) are not checked again,
+            // by Pod Security Admission or by brightkeys' checks.
+            let significant = request.operation == .create || request.oldObject.map { PodUpdates.isSignificant(objectNode, old: $0) } ?? true
+            evaluateOwnChecks = significant && (request.subResource.isEmpty || request.subResource == "ephemeralcontainers")
+            podSecurity = await validatePod(request, object: object, significant: significant)
+        default:
+            if Self.podControllers.contains(groupResource) {
+                podSecurity = await validatePodController(request, object: object)
+            }
+        }
+        var own = OwnPart()
+        if evaluateOwnChecks {
+            own = evaluateChecks(object, old: request.oldObject)
+        }
+        return combine(request, podSecurity: podSecurity, own: own)
+    }
+
+    // MARK: Pod Security Admission
+
+    struct PodSecurityPart {
+        var denial: AdmissionStatus?
+        /// The reason of a Forbidden denial, without the `pods "x" is forbidden: ` prefix.
+        var forbiddenReason: String?
+        var deniedBy: [String] = []
+        var warnings: [String] = []
+        var auditAnnotations: [String: String] = [:]
+    }
+
+    func isExemptNamespace(_ name: String) -> Bool { settings.exemptNamespaces.contains(name) }
+    func isExemptUser(_ name: String) -> Bool { settings.exemptUsernames.contains(name) }
+
+    func validateNamespace(_ request: AdmissionRequest, object: KubeObject) -> PodSecurityPart {
+        guard request.subResource.isEmpty else { return PodSecurityPart() }
+        let labels = StaticNamespaces.labels(of: object.root)
+        let (_, errors) = NamespacePolicy.from(labels: labels, defaults: defaults)
+        guard !errors.isEmpty else { return PodSecurityPart() }
+        if request.operation == .update, let old = request.oldObject {
+            let (_, oldErrors) = NamespacePolicy.from(labels: StaticNamespaces.labels(of: old), defaults: defaults)
+            // Unchanged invalid labels do not block other updates to the namespace.
+            if !oldErrors.isEmpty && oldErrors == errors { return PodSecurityPart() }
+        }
+        let name = request.name.isEmpty ? object.name : request.name
+        let details = errors.map(\.description)
+        let body = details.count == 1 ? details[0] : "[" + details.joined(separator: ", ") + "]"
+        var part = PodSecurityPart()
+        part.denial = AdmissionStatus(code: 422, reason: "Invalid", message: "Namespace \(goQuote(name)) is invalid: \(body)")
+        part.deniedBy = ["pod-security-labels"]
+        return part
+    }
+
+    /// The namespace's policy, or the response Pod Security Admission gives when it cannot be
+    /// looked up (allowed, with an `error` audit annotation).
+    func policy(for namespace: String) async -> Result<(NamespacePolicy, [NamespacePolicy.LabelError]), PodSecurityPartError> {
+        switch await namespaces.lookup(namespace) {
+        case .found(let labels): return .success(NamespacePolicy.from(labels: labels, defaults: defaults))
+        case .notFound: return .failure(PodSecurityPartError(message: "failed to lookup namespace \(namespace): namespaces \(goQuote(namespace)) not found"))
+        case .unavailable(let reason): return .failure(PodSecurityPartError(message: "failed to lookup namespace \(namespace): \(reason)"))
+        }
+    }
+
+    struct PodSecurityPartError: Error {
+        let message: String
+    }
+
+    func validatePod(_ request: AdmissionRequest, object: KubeObject, significant: Bool) async -> PodSecurityPart {
+        if Self.ignoredPodSubresources.contains(request.subResource) { return PodSecurityPart() }
+        if isExemptNamespace(request.namespace) { return PodSecurityPart(auditAnnotations: ["exempt": "namespace"]) }
+        if isExemptUser(request.userInfo.username) { return PodSecurityPart(auditAnnotations: ["exempt": "user"]) }
+        let policy: NamespacePolicy
+        let errors: [NamespacePolicy.LabelError]
+        switch await self.policy(for: request.namespace) {
+        case .failure:
+            // Pods fail closed when their namespace cannot be read, as upstream.
+            let message = "Internal error occurred: failed to lookup namespace \(request.namespace)"
+            var part = PodSecurityPart(auditAnnotations: ["error": message])
+            part.denial = AdmissionStatus(code: 500, reason: "InternalError", message: message)
+            part.deniedBy = ["namespace-lookup"]
+            return part
+        case .success(let found): (policy, errors) = found
+        }
+        if errors.isEmpty && policy.fullyPrivileged {
+            return PodSecurityPart(auditAnnotations: ["enforce-policy": LevelVersion(.privileged).description])
+        }
+        guard object.kind == "Pod", let pod = catalog.podView(for: object) else {
+            var part = PodSecurityPart(auditAnnotations: ["error": "failed to decode pod"])
+            part.denial = AdmissionStatus(code: 400, reason: "BadRequest", message: "failed to decode pod")
+            return part
+        }
+        if !significant { return PodSecurityPart() }
+        return evaluate(pod, policy: policy, errors: errors, request: request, enforce: true)
+    }
+
+    func validatePodController(_ request: AdmissionRequest, object: KubeObject) async -> PodSecurityPart {
+        guard request.subResource.isEmpty else { return PodSecurityPart() }
+        if isExemptNamespace(request.namespace) { return PodSecurityPart(auditAnnotations: ["exempt": "namespace"]) }
+        if isExemptUser(request.userInfo.username) { return PodSecurityPart(auditAnnotations: ["exempt": "user"]) }
+        let policy: NamespacePolicy
+        let errors: [NamespacePolicy.LabelError]
+        switch await self.policy(for: request.namespace) {
+        case .failure(let failure):
+            // Controllers are never denied: a lookup failure is only recorded.
+            return PodSecurityPart(auditAnnotations: ["error": failure.message])
+        case .success(let found): (policy, errors) = found
+        }
+        let enforceOnWorkloads = settings.enforceOnWorkloads
+        if errors.isEmpty && policy.warn.level == .privileged && policy.audit.level == .privileged
+            && !(enforceOnWorkloads && policy.enforce.level != .privileged)
+        {
+            return PodSecurityPart()
+        }
+        // A controller whose (optional) pod template is absent has nothing to evaluate.
+        guard let pod = catalog.podView(for: object) else { return PodSecurityPart() }
+        return evaluate(pod, policy: policy, errors: errors, request: request, enforce: enforceOnWorkloads)
+    }
+
+    /// Evaluates the enforce, audit and warn levels, each once per distinct level and version.
+    func evaluate(
+        _ pod: PodView, policy: NamespacePolicy, errors: [NamespacePolicy.LabelError], request: AdmissionRequest, enforce: Bool
+    ) -> PodSecurityPart {
+        var part = PodSecurityPart()
+        if let runtimeClass = pod.spec["runtimeClassName"]?.string, settings.exemptRuntimeClasses.contains(runtimeClass) {
+            part.auditAnnotations["exempt"] = "runtimeClass"
+            return part
+        }
+        if !errors.isEmpty {
+            part.auditAnnotations["error"] = "Failed to parse policy: " + Self.aggregate(errors.map(\.description))
+        }
+        var cache: [LevelVersion: [PSSViolation]] = [:]
+        func violations(_ levelVersion: LevelVersion) -> [PSSViolation] {
+            if let known = cache[levelVersion] { return known }
+            let found =
+                levelVersion.level == .privileged
+                ? [] : PodSecurityEvaluator.evaluate(pod, level: levelVersion.level, version: levelVersion.effectiveVersion)
+            cache[levelVersion] = found
+            return found
+        }
+        func detail(_ found: [PSSViolation]) -> String { found.map { "\($0.reason) (\($0.detail))" }.joined(separator: ", ") }
+        if enforce {
+            part.auditAnnotations["enforce-policy"] = policy.enforce.description
+            let found = violations(policy.enforce)
+            if !found.isEmpty {
+                let message = "violates PodSecurity \"\(policy.enforce)\": \(detail(found))"
+                part.denial = Self.forbiddenStatus(request, pod.object, message)
+                part.forbiddenReason = message
+                part.deniedBy = found.map(\.check)
+            }
+        }
+        let audited = violations(policy.audit)
+        if !audited.isEmpty {
+            part.auditAnnotations["audit-violations"] = "would violate PodSecurity \"\(policy.audit)\": \(detail(audited))"
+        }
+        // No warnings on a request that is denied anyway.
+        if part.denial == nil {
+            let warned = violations(policy.warn)
+            if !warned.isEmpty { part.warnings.append("would violate PodSecurity \"\(policy.warn)\": \(detail(warned))") }
+        }
+        return part
+    }
+
+    /// Go's aggregate error text: one error as it is, several in brackets.
+    static func aggregate(_ messages: [String]) -> String {
+        messages.count == 1 ? messages[0] : "[" + messages.joined(separator: ", ") + "]"
+    }
+
+    /// The API server's Forbidden status: `pods "name" is forbidden: ...`.
+    static func forbiddenStatus(_ request: AdmissionRequest, _ object: KubeObject, _ reason: String) -> AdmissionStatus {
+        let resource = request.resource.group.isEmpty ? request.resource.resource : "\(request.resource.resource).\(request.resource.group)"
+        let name = request.name.isEmpty ? object.metadata?["name"]?.string ?? "" : request.name
+        let message = name.isEmpty ? "\(resource) is forbidden: \(reason)" : "\(resource) \(goQuote(name)) is forbidden: \(reason)"
+        return AdmissionStatus(
+            code: 403, reason: "Forbidden", message: message, name: name, group: request.resource.group, kind: request.resource.resource)
+    }
+
+    // MARK: brightkeys checks
+
+    struct OwnPart {
+        var enforced: [Finding] = []
+        var warned: [Finding] = []
+        var audited: [Finding] = []
+    }
+
+    func evaluateChecks(_ object: KubeObject, old: Node?) -> OwnPart {
+        var report = ScanReport()
+        scanner.evaluate(object, into: &report)
+        var part = OwnPart()
+        guard !report.findings.isEmpty else { return part }
+        // On UPDATE, what the old object already had is not denied again (a workload created
+        // before a policy must stay manageable); it is warned about instead.
+        var existing = Set<String>()
+        if let old {
+            var oldReport = ScanReport()
+            scanner.evaluate(KubeObject(file: "admission", root: old), into: &oldReport)
+            existing = Set(oldReport.findings.map { "\($0.checkID) \($0.path) \($0.message)" })
+        }
+        for finding in report.findings {
+            guard let descriptor = scanner.registry.check(named: finding.checkID)?.descriptor else { continue }
+            switch settings.mode(of: descriptor, severity: finding.severity) {
+            case .enforce:
+                if existing.contains("\(finding.checkID) \(finding.path) \(finding.message)") {
+                    part.warned.append(finding)
+                } else {
+                    part.enforced.append(finding)
+                }
+            case .warn: part.warned.append(finding)
+            case .audit: part.audited.append(finding)
+            case .off: break
+            }
+        }
+        return part
+    }
+
+    static func describe(_ finding: Finding) -> String {
+        "\(finding.checkID) \(finding.slug) (\(finding.severity.rawValue)): \(finding.message)"
+    }
+
+    /// Warnings the API server passes on keep short: at most this many for brightkeys' findings.
+    static let maxOwnWarnings = 10
+
+    func combine(_ request: AdmissionRequest, podSecurity: PodSecurityPart, own: OwnPart) -> AdmissionOutcome {
+        var response = AdmissionResponse(uid: request.uid, allowed: true)
+        var outcome = AdmissionOutcome(response: response)
+        response.auditAnnotations = podSecurity.auditAnnotations
+        var reasons: [String] = []
+        if let denial = podSecurity.denial {
+            guard let reason = podSecurity.forbiddenReason else {
+                // A malformed object or invalid namespace labels: answered as Pod Security Admission does.
+                response.allowed = false
+                response.status = denial
+                outcome.response = response
+                outcome.deniedBy = podSecurity.deniedBy
+                return outcome
+            }
+            reasons.append(reason)
+            outcome.deniedBy += podSecurity.deniedBy
+        }
+        if !own.enforced.isEmpty {
+            reasons.append("violates brightkeys policy: " + own.enforced.map(Self.describe).joined(separator: "; "))
+            outcome.deniedBy += own.enforced.map(\.checkID)
+        }
+        let object = KubeObject(file: "admission", root: request.object ?? Node(.null))
+        if !reasons.isEmpty {
+            response.allowed = false
+            response.status = Self.forbiddenStatus(request, object, reasons.joined(separator: "; "))
+        } else {
+            response.warnings = podSecurity.warnings
+            let warned = own.warned
+            response.warnings += warned.prefix(Self.maxOwnWarnings).map { "brightkeys " + Self.describe($0) }
+            if warned.count > Self.maxOwnWarnings {
+                response.warnings.append("brightkeys: \(warned.count - Self.maxOwnWarnings) more findings (run brightkeys scan on the object)")
+            }
+        }
+        let audited = (response.allowed ? [] : own.warned) + own.audited
+        if !audited.isEmpty {
+            response.auditAnnotations["brightkeys-findings"] = audited.map(Self.describe).joined(separator: "; ")
+        }
+        outcome.response = response
+        return outcome
+    }
+}

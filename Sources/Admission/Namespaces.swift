@@ -1,0 +1,58 @@
+import Foundation
+import KubeModel
+
+/// What a namespace lookup found.
+public enum NamespaceLookup: Sendable, Equatable {
+    case found(labels: [String: String])
+    case notFound
+    /// The source could not answer (the API server unreachable, the cache not yet filled).
+    case unavailable(String)
+}
+
+/// Where namespace labels come from: the API server in a cluster, a file offline. Never the
+/// request itself — whoever creates a pod must not choose its namespace's policy.
+public protocol NamespaceSource: Sendable {
+    func lookup(_ name: String) async -> NamespaceLookup
+    /// Whether the source has loaded what it needs to answer (for `/readyz`).
+    var isReady: Bool { get }
+}
+
+/// Namespaces read once from manifests: `Namespace` objects and `NamespaceList`/`List` items.
+public struct StaticNamespaces: NamespaceSource {
+    public let labels: [String: [String: String]]
+
+    public init(labels: [String: [String: String]]) {
+        self.labels = labels
+    }
+
+    /// Collects the namespaces among loaded objects.
+    public init(objects: [KubeObject]) {
+        var labels: [String: [String: String]] = [:]
+        for object in objects where object.kind == "Namespace" && object.group.isEmpty && !object.name.isEmpty {
+            labels[object.name] = Self.labels(of: object.root)
+        }
+        self.labels = labels
+    }
+
+    /// Reads a file of Namespace manifests (YAML or JSON, lists included).
+    public static func load(file: String) throws -> StaticNamespaces {
+        let loaded = ManifestLoader().load(file: file)
+        if let error = loaded.errors.first { throw error }
+        return StaticNamespaces(objects: loaded.objects)
+    }
+
+    public func lookup(_ name: String) async -> NamespaceLookup {
+        labels[name].map { .found(labels: $0) } ?? .notFound
+    }
+
+    public var isReady: Bool { true }
+
+    /// `metadata.labels` of an object, string values only.
+    public static func labels(of root: Node) -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in root["metadata"]?["labels"]?.mapping?.entries ?? [] {
+            if let text = entry.value.scalarText { result[entry.key] = text }
+        }
+        return result
+    }
+}

@@ -1,0 +1,121 @@
+import BrightKeysCore
+import PodSecurity
+
+/// A level at a version, as Pod Security Admission writes it: `restricted:latest`, `baseline:v1.29`.
+public struct LevelVersion: Sendable, Hashable, CustomStringConvertible {
+    public var level: PodSecurityLevel
+    /// Nil means `latest`.
+    public var version: KubeVersion?
+
+    public init(_ level: PodSecurityLevel, _ version: KubeVersion? = nil) {
+        self.level = level
+        self.version = version
+    }
+
+    public var description: String { "\(level.rawValue):\(version.map(\.description) ?? "latest")" }
+    /// The version the controls are evaluated at.
+    public var effectiveVersion: KubeVersion { version ?? .newest }
+}
+
+/// The three modes of a namespace, worked out from its `pod-security.kubernetes.io/*` labels and
+/// the configured defaults exactly as Pod Security Admission does.
+public struct NamespacePolicy: Sendable, Equatable {
+    public var enforce: LevelVersion
+    public var audit: LevelVersion
+    public var warn: LevelVersion
+
+    public static let labelPrefix = "pod-security.kubernetes.io/"
+
+    public init(enforce: LevelVersion, audit: LevelVersion, warn: LevelVersion) {
+        self.enforce = enforce
+        self.audit = audit
+        self.warn = warn
+    }
+
+    /// Everything allowed, nothing reported: evaluation is skipped.
+    public var fullyPrivileged: Bool { enforce.level == .privileged && audit.level == .privileged && warn.level == .privileged }
+
+    /// Pod Security Admission's built-in defaults: privileged at latest for every mode.
+    public static let privileged = NamespacePolicy(enforce: LevelVersion(.privileged), audit: LevelVersion(.privileged), warn: LevelVersion(.privileged))
+
+    /// Defaults from configuration (`enforce: baseline`, `enforce-version: v1.30`, ...), already validated.
+    public static func defaults(_ settings: [String: String]) -> NamespacePolicy {
+        var policy = privileged
+        func apply(_ mode: String, _ value: inout LevelVersion) {
+            if let text = settings[mode], let level = PodSecurityLevel(rawValue: text) { value.level = level }
+            if let text = settings["\(mode)-version"], text != "latest", let version = KubeVersion(parsing: text) { value.version = version }
+        }
+        apply("enforce", &policy.enforce)
+        apply("audit", &policy.audit)
+        apply("warn", &policy.warn)
+        return policy
+    }
+
+    /// One label that could not be read: the field error Pod Security Admission reports.
+    public struct LabelError: Sendable, Equatable, CustomStringConvertible {
+        public let label: String
+        public let value: String
+        public let detail: String
+        public var description: String {
+            "metadata.labels[\(label)]: Invalid value: \(goQuote(value)): \(detail)"
+        }
+    }
+
+    /// The policy the labels give over `defaults`. As upstream: an unreadable enforce level counts
+    /// as restricted (fails closed), an unreadable audit or warn level as privileged, an unreadable
+    /// version as latest; each is also returned as an error.
+    public static func from(labels: [String: String], defaults: NamespacePolicy) -> (NamespacePolicy, [LabelError]) {
+        var policy = defaults
+        var errors: [LabelError] = []
+        guard !labels.isEmpty else { return (policy, errors) }
+        func level(_ mode: String) -> PodSecurityLevel?? {
+            guard let text = labels[labelPrefix + mode] else { return .none }
+            if let parsed = PodSecurityLevel(rawValue: text) { return .some(parsed) }
+            errors.append(LabelError(label: labelPrefix + mode, value: text, detail: "must be one of privileged, baseline, restricted"))
+            return .some(nil)
+        }
+        func version(_ mode: String) -> KubeVersion?? {
+            guard let text = labels[labelPrefix + mode + "-version"] else { return .none }
+            if text == "latest" { return .some(nil) }
+            if let parsed = parseVersion(text) { return .some(parsed) }
+            errors.append(
+                LabelError(label: labelPrefix + mode + "-version", value: text, detail: "must be \"latest\" or \"v1.x\""))
+            return .some(nil)
+        }
+        var enforceLevelSet = false
+        if let parsed = level("enforce") {
+            policy.enforce.level = parsed ?? .restricted
+            enforceLevelSet = parsed != nil
+        }
+        if let parsed = version("enforce") { policy.enforce.version = parsed }
+        if let parsed = level("audit") { policy.audit.level = parsed ?? .privileged }
+        if let parsed = version("audit") { policy.audit.version = parsed }
+        var warnLevelSet = false
+        var warnVersionSet = false
+        if let parsed = level("warn") {
+            policy.warn.level = parsed ?? .privileged
+            warnLevelSet = parsed != nil
+        }
+        if let parsed = version("warn") {
+            policy.warn.version = parsed
+            warnVersionSet = labels[labelPrefix + "warn-version"].map { $0 == "latest" || parseVersion($0) != nil } ?? false
+        }
+        // An explicit enforce level stricter than warn raises warn to it, so that users are
+        // warned about what would be denied; its version follows unless warn-version is set.
+        if !warnLevelSet && enforceLevelSet && policy.enforce.level > policy.warn.level {
+            policy.warn.level = policy.enforce.level
+            if !warnVersionSet && policy.warn.level != .privileged { policy.warn.version = policy.enforce.version }
+        }
+        return (policy, errors)
+    }
+
+    /// `v1.N` exactly (Pod Security Admission accepts no other spelling); versions past the newest
+    /// known behave as the newest.
+    static func parseVersion(_ text: String) -> KubeVersion? {
+        guard text.hasPrefix("v1.") else { return nil }
+        let digits = text.dropFirst(3)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let minor = Int(digits) else { return nil }
+        if digits.count > 1 && digits.hasPrefix("0") { return nil }
+        return KubeVersion(1, minor)
+    }
+}

@@ -1,0 +1,361 @@
+/// A JSON reader that builds `Node` trees directly from bytes, for the hot paths that only ever
+/// see JSON (AdmissionReview bodies): several times faster than going through libyaml, with the
+/// same guarantees — positions on every value, a nesting limit, no recursion, duplicate keys and
+/// invalid UTF-8 reported as errors with their line and column.
+public struct JSONParser: Sendable {
+    public struct Failure: Error, Sendable, CustomStringConvertible, Equatable {
+        public let position: SourcePosition
+        public let message: String
+        public var description: String { "\(position.line):\(position.column): \(message)" }
+    }
+
+    public var maxDepth: Int
+
+    public init(maxDepth: Int = ParseLimits.standard.maxDepth) {
+        self.maxDepth = maxDepth
+    }
+
+    public func parse(_ bytes: [UInt8]) throws(Failure) -> Node {
+        var failure: Failure?
+        let node: Node? = bytes.withUnsafeBufferPointer { buffer in
+            var reader = Reader(bytes: buffer, maxDepth: maxDepth)
+            do throws(Failure) {
+                return try reader.document()
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        guard let node else { throw Failure(position: SourcePosition(line: 1, column: 1), message: "empty input") }
+        return node
+    }
+}
+
+/// One container being filled, on the reader's explicit stack.
+private enum Frame {
+    case array(start: SourcePosition, items: [Node])
+    case object(start: SourcePosition, mapping: Mapping, seen: Set<String>, key: String, keyPosition: SourcePosition)
+}
+
+private struct Reader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
+    var offset = 0
+    var line = 1
+    var lineStart = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    var position: SourcePosition { SourcePosition(line: line, column: offset - lineStart + 1) }
+
+    func fail(_ message: String, at position: SourcePosition? = nil) -> JSONParser.Failure {
+        JSONParser.Failure(position: position ?? self.position, message: message)
+    }
+
+    mutating func skipSpace() {
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case 0x20, 0x09, 0x0D: offset += 1
+            case 0x0A:
+                offset += 1
+                line += 1
+                lineStart = offset
+            default: return
+            }
+        }
+    }
+
+    mutating func document() throws(JSONParser.Failure) -> Node {
+        // A UTF-8 byte order mark is tolerated, as encoding/json does not but kubectl's input does.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { offset = 3 }
+        skipSpace()
+        if offset >= bytes.count { throw fail("empty input") }
+        let root = try value()
+        skipSpace()
+        if offset < bytes.count { throw fail("unexpected \(describe(bytes[offset])) after the top-level value") }
+        return root
+    }
+
+    /// Reads one value; containers are filled iteratively.
+    mutating func value() throws(JSONParser.Failure) -> Node {
+        var stack: [Frame] = []
+        var current: Node
+        while true {
+            skipSpace()
+            guard offset < bytes.count else { throw fail("unexpected end of input") }
+            let start = position
+            switch bytes[offset] {
+            case UInt8(ascii: "{"):
+                offset += 1
+                if stack.count >= maxDepth { throw fail("nesting deeper than \(maxDepth) levels", at: start) }
+                skipSpace()
+                if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
+                    offset += 1
+                    current = Node(.mapping(Mapping()), at: start)
+                } else {
+                    let (key, keyPosition) = try objectKey()
+                    stack.append(.object(start: start, mapping: Mapping(), seen: [key], key: key, keyPosition: keyPosition))
+                    continue
+                }
+            case UInt8(ascii: "["):
+                offset += 1
+                if stack.count >= maxDepth { throw fail("nesting deeper than \(maxDepth) levels", at: start) }
+                skipSpace()
+                if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
+                    offset += 1
+                    current = Node(.sequence([]), at: start)
+                } else {
+                    stack.append(.array(start: start, items: []))
+                    continue
+                }
+            case UInt8(ascii: "\""):
+                current = Node(.string(try string()), at: start)
+            case UInt8(ascii: "t"):
+                try literal("true")
+                current = Node(.bool(true), at: start)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                current = Node(.bool(false), at: start)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                current = Node(.null, at: start)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                current = try number()
+            case let byte:
+                throw fail("unexpected \(describe(byte)) where a value belongs")
+            }
+            // Hand the finished value to the containers above it, closing those that end here.
+            while true {
+                guard let frame = stack.popLast() else { return current }
+                skipSpace()
+                guard offset < bytes.count else { throw fail("unexpected end of input inside \(frame.isArray ? "an array" : "an object")") }
+                let byte = bytes[offset]
+                offset += 1
+                switch frame {
+                case .array(let start, var items):
+                    items.append(current)
+                    if byte == UInt8(ascii: "]") {
+                        current = Node(.sequence(items), at: start)
+                        continue
+                    }
+                    guard byte == UInt8(ascii: ",") else { throw fail("expected , or ] in an array, found \(describe(byte))", at: lastPosition) }
+                    stack.append(.array(start: start, items: items))
+                case .object(let start, var mapping, var seen, let key, let keyPosition):
+                    mapping.append(Mapping.Entry(key: key, keyPosition: keyPosition, value: current))
+                    if byte == UInt8(ascii: "}") {
+                        current = Node(.mapping(mapping), at: start)
+                        continue
+                    }
+                    guard byte == UInt8(ascii: ",") else { throw fail("expected , or } in an object, found \(describe(byte))", at: lastPosition) }
+                    skipSpace()
+                    let (next, nextPosition) = try objectKey()
+                    if !seen.insert(next).inserted { throw fail("duplicate key \"\(next)\"", at: nextPosition) }
+                    stack.append(.object(start: start, mapping: mapping, seen: seen, key: next, keyPosition: nextPosition))
+                }
+                break
+            }
+        }
+    }
+
+    var lastPosition: SourcePosition { SourcePosition(line: line, column: offset - lineStart) }
+
+    /// `"key"` and the colon after it.
+    mutating func objectKey() throws(JSONParser.Failure) -> (String, SourcePosition) {
+        let keyPosition = position
+        guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
+            throw fail(offset < bytes.count ? "expected a string key, found \(describe(bytes[offset]))" : "unexpected end of input inside an object")
+        }
+        let key = try string()
+        skipSpace()
+        guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw fail("expected : after the key \"\(key)\"") }
+        offset += 1
+        return (key, keyPosition)
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONParser.Failure) {
+        let count = word.utf8CodeUnitCount
+        let matches = offset + count <= bytes.count && (0..<count).allSatisfy { bytes[offset + $0] == word.utf8Start[$0] }
+        guard matches else { throw fail("invalid literal (expected \(word))") }
+        offset += count
+    }
+
+    mutating func number() throws(JSONParser.Failure) -> Node {
+        let start = position
+        let first = offset
+        var isInteger = true
+        if bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+        guard offset < bytes.count, isDigit(bytes[offset]) else { throw fail("invalid number", at: start) }
+        if bytes[offset] == UInt8(ascii: "0"), offset + 1 < bytes.count, isDigit(bytes[offset + 1]) {
+            throw fail("invalid number: leading zero", at: start)
+        }
+        while offset < bytes.count, isDigit(bytes[offset]) { offset += 1 }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
+            isInteger = false
+            offset += 1
+            guard offset < bytes.count, isDigit(bytes[offset]) else { throw fail("invalid number: no digits after the point", at: start) }
+            while offset < bytes.count, isDigit(bytes[offset]) { offset += 1 }
+        }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E") {
+            isInteger = false
+            offset += 1
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+            guard offset < bytes.count, isDigit(bytes[offset]) else { throw fail("invalid number: empty exponent", at: start) }
+            while offset < bytes.count, isDigit(bytes[offset]) { offset += 1 }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<offset]), as: UTF8.self)
+        if isInteger, let integer = Int64(text) { return Node(.int(integer), at: start) }
+        guard let double = Double(text), double.isFinite else { throw fail("number out of range", at: start) }
+        return Node(.double(double), at: start)
+    }
+
+    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// A string literal; the common case (no escapes, ASCII) is one copy.
+    mutating func string() throws(JSONParser.Failure) -> String {
+        let start = position
+        offset += 1
+        let first = offset
+        var plain = true
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<offset]), as: UTF8.self)
+                offset += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 {
+                plain = false
+                break
+            }
+            offset += 1
+        }
+        if plain { throw fail("unterminated string", at: start) }
+        var scalars: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[first..<offset]))
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            switch byte {
+            case UInt8(ascii: "\""):
+                offset += 1
+                return String(decoding: scalars, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                try escape(into: &scalars)
+            case 0..<0x20:
+                throw fail("control character \(describe(byte)) inside a string")
+            case 0x80...:
+                let length = try utf8Sequence()
+                scalars.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]))
+                offset += length
+            default:
+                scalars.append(byte)
+                offset += 1
+            }
+        }
+        throw fail("unterminated string", at: start)
+    }
+
+    /// The length of the valid UTF-8 sequence at `offset`, or an error naming the bad byte.
+    func utf8Sequence() throws(JSONParser.Failure) -> Int {
+        let lead = bytes[offset]
+        let length: Int
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0:
+            length = 3
+            low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED:
+            length = 3
+            high = 0x9F
+        case 0xF0:
+            length = 4
+            low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4:
+            length = 4
+            high = 0x8F
+        default: throw fail("invalid UTF-8 byte 0x\(String(lead, radix: 16, uppercase: true))")
+        }
+        guard offset + length <= bytes.count else { throw fail("truncated UTF-8 sequence") }
+        for index in 1..<length {
+            let byte = bytes[offset + index]
+            let (lower, upper) = index == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
+            guard byte >= lower && byte <= upper else { throw fail("invalid UTF-8 sequence") }
+        }
+        return length
+    }
+
+    mutating func escape(into output: inout [UInt8]) throws(JSONParser.Failure) {
+        let start = position
+        offset += 1
+        guard offset < bytes.count else { throw fail("unterminated escape", at: start) }
+        let byte = bytes[offset]
+        offset += 1
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(byte)
+        case UInt8(ascii: "b"): output.append(0x08)
+        case UInt8(ascii: "f"): output.append(0x0C)
+        case UInt8(ascii: "n"): output.append(0x0A)
+        case UInt8(ascii: "r"): output.append(0x0D)
+        case UInt8(ascii: "t"): output.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try hex4(start)
+            if (0xD800...0xDBFF).contains(scalar) {
+                // A high surrogate pairs with the low one that must follow; alone it is replaced,
+                // as encoding/json does.
+                if offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u") {
+                    let saved = offset
+                    offset += 2
+                    let low = try hex4(start)
+                    if (0xDC00...0xDFFF).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        offset = saved
+                        scalar = 0xFFFD
+                    }
+                } else {
+                    scalar = 0xFFFD
+                }
+            } else if (0xDC00...0xDFFF).contains(scalar) {
+                scalar = 0xFFFD
+            }
+            output.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
+        default: throw fail("invalid escape \\\(describe(byte))", at: start)
+        }
+    }
+
+    mutating func hex4(_ start: SourcePosition) throws(JSONParser.Failure) -> UInt32 {
+        guard offset + 4 <= bytes.count else { throw fail("truncated \\u escape", at: start) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[offset]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw fail("invalid \\u escape", at: start)
+            }
+            value = value << 4 | UInt32(digit)
+            offset += 1
+        }
+        return value
+    }
+
+    func describe(_ byte: UInt8) -> String {
+        if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x\(String(byte, radix: 16, uppercase: true))"
+    }
+}
+
+extension Frame {
+    var isArray: Bool {
+        if case .array = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,207 @@
+import Admission
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import KubeModel
+import Logging
+import NIOCore
+import NIOSSL
+
+/// What the admission webhook needs: where to listen, its TLS files, the decision logic.
+public struct AdmissionWebhookConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Nil only in tests of the plain handler; the CLI always serves TLS.
+    public var certificates: CertificateReloader?
+    public var clientCA: String?
+    public var admitter: Admitter
+    /// The API server refuses objects over 3 MiB; an UPDATE review carries the object twice,
+    /// plus the envelope.
+    public var maxBodyBytes = 2 * (3 << 20) + (64 << 10)
+    /// A request not answered by then gets 503 (the API server then applies the failure policy);
+    /// below the 5 s `timeoutSeconds` the generated configuration sets.
+    public var requestTimeout: Duration = .seconds(4)
+    /// Connections idle this long are closed (slow or stalled clients).
+    public var idleTimeout: TimeAmount = .seconds(60)
+    /// Requests evaluated at once; more are answered 429 so memory stays bounded.
+    public var inFlight = InFlightLimit(64)
+    /// A plain-HTTP listener for `/healthz`, `/readyz` and `/metrics` (kubelet probes and
+    /// Prometheus present no client certificate).
+    public var metricsAddress: (host: String, port: Int)?
+    public var logger: Logger
+
+    public init(host: String, port: Int, certificates: CertificateReloader?, clientCA: String? = nil, admitter: Admitter, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.certificates = certificates
+        self.clientCA = clientCA
+        self.admitter = admitter
+        self.logger = logger
+    }
+}
+
+/// An HTTP answer: status, content type, body.
+public struct WebhookReply: Sendable {
+    public let status: Int
+    public let contentType: String
+    public let body: [UInt8]
+
+    static func text(_ status: Int, _ message: String) -> WebhookReply {
+        WebhookReply(status: status, contentType: "text/plain; charset=utf-8", body: Array((message + "\n").utf8))
+    }
+}
+
+/// The validating admission webhook: `POST /validate` (and `/validate/pods`,
+/// `/validate/workloads`, the same handler under the paths the generated configuration uses),
+/// `GET /healthz`, `GET /readyz`, `GET /metrics`.
+public enum AdmissionWebhookServer {
+    static let help = [
+        "brightkeys_admission_requests_total": "Admission requests answered, by operation, kind and verdict.",
+        "brightkeys_admission_denials_total": "Denials, by the check that denied.",
+        "brightkeys_admission_malformed_total": "Request bodies that were not an AdmissionReview (answered 400).",
+        "brightkeys_admission_oversized_total": "Request bodies refused for their size (413).",
+        "brightkeys_admission_throttled_total": "Requests answered 429 because too many were in flight.",
+        "brightkeys_admission_timeouts_total": "Requests not decided within the request timeout (503).",
+        "brightkeys_admission_request_duration_seconds": "Time from the body read to the answer.",
+    ]
+
+    /// Answers one request body; never throws, never crashes on any input.
+    public static func handle(body: [UInt8], contentType: String?, configuration: AdmissionWebhookConfiguration, metrics: ServerMetrics) async
+        -> WebhookReply
+    {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            metrics.observe(
+                "brightkeys_admission_request_duration_seconds", seconds: seconds, help: help["brightkeys_admission_request_duration_seconds"] ?? "")
+        }
+        func malformed(_ message: String) -> WebhookReply {
+            metrics.add("brightkeys_admission_malformed_total", help: help["brightkeys_admission_malformed_total"] ?? "")
+            configuration.logger.info("malformed request", metadata: ["error": .string(message)])
+            return .text(400, message)
+        }
+        if let contentType, !contentType.lowercased().hasPrefix("application/json") {
+            return malformed("unable to process a request with a non-json content type \(AdmissionReview.quoted(contentType)); send application/json")
+        }
+        if body.isEmpty { return malformed("request body is empty") }
+        let review: AdmissionReview
+        do {
+            review = try AdmissionReview.decode(body)
+        } catch {
+            return malformed(error.message)
+        }
+        let request = review.request
+        let timeout = configuration.requestTimeout
+        let admitter = configuration.admitter
+        let outcome: AdmissionOutcome? = await withTaskGroup(of: AdmissionOutcome?.self) { group in
+            group.addTask { await admitter.review(request) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let outcome else {
+            metrics.add("brightkeys_admission_timeouts_total", help: help["brightkeys_admission_timeouts_total"] ?? "")
+            configuration.logger.error("request timed out", metadata: ["uid": .string(request.uid)])
+            return .text(503, "the request was not decided within \(timeout); the API server applies the webhook's failure policy")
+        }
+        let kind = request.kind.group.isEmpty ? request.kind.kind : "\(request.kind.kind).\(request.kind.group)"
+        metrics.add(
+            "brightkeys_admission_requests_total", [("operation", request.operation.rawValue), ("kind", kind), ("verdict", outcome.verdict)],
+            help: help["brightkeys_admission_requests_total"] ?? "")
+        for check in Set(outcome.deniedBy).sorted() {
+            metrics.add("brightkeys_admission_denials_total", [("check", check)], help: help["brightkeys_admission_denials_total"] ?? "")
+        }
+        let level: Logger.Level = outcome.verdict == "allowed" ? .debug : .info
+        if configuration.logger.logLevel <= level {
+            var metadata: Logger.Metadata = [
+                "uid": .string(request.uid), "operation": .string(request.operation.rawValue), "kind": .string(kind),
+                "namespace": .string(request.namespace), "name": .string(request.name), "user": .string(request.userInfo.username),
+                "verdict": .string(outcome.verdict), "dryRun": .stringConvertible(request.dryRun),
+            ]
+            if let status = outcome.response.status { metadata["reason"] = .string(status.message) }
+            if !outcome.response.warnings.isEmpty { metadata["warnings"] = .array(outcome.response.warnings.map { .string($0) }) }
+            configuration.logger.log(level: level, "admission decision", metadata: metadata)
+        }
+        return WebhookReply(status: 200, contentType: "application/json", body: outcome.response.encode(apiVersion: review.apiVersion))
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting and lets requests in flight finish.
+    public static func run(
+        _ configuration: AdmissionWebhookConfiguration, metrics: ServerMetrics = ServerMetrics(), ready: @escaping @Sendable () -> Bool,
+        onRunning: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
+        for name in [
+            "brightkeys_admission_malformed_total", "brightkeys_admission_oversized_total", "brightkeys_admission_throttled_total",
+            "brightkeys_admission_timeouts_total",
+        ] {
+            metrics.add(name, [], 0, help: help[name] ?? "")
+        }
+        let router = Router()
+        let maxBody = configuration.maxBodyBytes
+        let limit = configuration.inFlight
+        let validate: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            guard limit.acquire() else {
+                metrics.add("brightkeys_admission_throttled_total", help: help["brightkeys_admission_throttled_total"] ?? "")
+                var response = reply(.text(429, "too many requests in flight; retry"))
+                response.headers[.retryAfter] = "1"
+                return response
+            }
+            defer { limit.release() }
+            var request = request
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.collectBody(upTo: maxBody)
+            } catch is NIOTooManyBytesError {
+                metrics.add("brightkeys_admission_oversized_total", help: help["brightkeys_admission_oversized_total"] ?? "")
+                return reply(.text(413, "request entity is too large; limit is \(maxBody) bytes"))
+            }
+            let answer = await handle(
+                body: Array(buffer.readableBytesView), contentType: request.headers[.contentType], configuration: configuration, metrics: metrics)
+            return reply(answer)
+        }
+        for path in ["validate", "validate/pods", "validate/workloads"] { router.post(RouterPath(path), use: validate) }
+        addProbes(to: router, metrics: metrics, ready: ready)
+        let http1 = HTTP1Channel.Configuration(idleTimeout: configuration.idleTimeout)
+        var server: HTTPServerBuilder = .http1(configuration: http1)
+        if let certificates = configuration.certificates {
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: certificates.configuration(clientCA: configuration.clientCA))
+        }
+        let app = Application(
+            router: router, server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "brightkeys"),
+            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) }, logger: configuration.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            if let address = configuration.metricsAddress {
+                let probes = Router()
+                addProbes(to: probes, metrics: metrics, ready: ready)
+                let plain = Application(
+                    router: probes, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "brightkeys"),
+                    logger: configuration.logger)
+                group.addTask { try await plain.runService() }
+            }
+            // Either listener stopping (a signal, or a bind failure) stops the other.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    static func addProbes(to router: Router<BasicRequestContext>, metrics: ServerMetrics, ready: @escaping @Sendable () -> Bool) {
+        router.get("healthz") { _, _ in reply(.text(200, "ok")) }
+        router.get("readyz") { _, _ in ready() ? reply(.text(200, "ok")) : reply(.text(503, "not ready: namespaces not loaded yet")) }
+        router.get("metrics") { _, _ in
+            reply(WebhookReply(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(metrics.render().utf8)))
+        }
+    }
+
+    static func reply(_ answer: WebhookReply) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = answer.contentType
+        return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

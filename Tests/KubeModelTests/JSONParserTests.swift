@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import KubeModel
+
+struct JSONParserTests {
+    func parse(_ text: String) throws(JSONParser.Failure) -> Node { try JSONParser().parse(Array(text.utf8)) }
+
+    @Test func buildsNodesWithPositions() throws {
+        let node = try parse("{\n  \"a\": [1, -2.5e1, true, null, \"x\\n\\u00e9\\ud83d\\ude00\"],\n  \"b\": {}\n}")
+        #expect(node["a"]?[0]?.int == 1)
+        if case .double(let value) = node["a"]?[1]?.value { #expect(value == -25) } else { Issue.record("not a double") }
+        #expect(node["a"]?[2]?.bool == true)
+        #expect(node["a"]?[3]?.isNull == true)
+        #expect(node["a"]?[4]?.string == "x\né😀")
+        #expect(node["b"]?.mapping?.count == 0)
+        #expect(node.keyPosition("b") == SourcePosition(line: 3, column: 3))
+        #expect(node["a"]?.position == SourcePosition(line: 2, column: 8))
+    }
+
+    @Test func agreesWithTheYAMLPathOnRealManifests() throws {
+        let text = """
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]}}
+            """
+        let viaJSON = try parse(text)
+        let viaYAML = ManifestLoader().load(bytes: Array(text.utf8), file: "x").objects[0].root
+        #expect(
+            viaJSON["spec"]?["containers"]?[0]?["ports"]?[0]?["containerPort"]?.int == viaYAML["spec"]?["containers"]?[0]?["ports"]?[0]?["containerPort"]?.int)
+        #expect(viaJSON["metadata"]?["labels"]?["a"]?.string == "b")
+    }
+
+    @Test(arguments: [
+        ("{\"a\":1,\"a\":2}", "1:8: duplicate key \"a\""),
+        ("{\"a\":01}", "1:6: invalid number: leading zero"),
+        ("[1,]", "1:4: unexpected ']' where a value belongs"),
+        ("{\"a\" 1}", "1:6: expected : after the key \"a\""),
+        ("\"abc", "1:1: unterminated string"),
+        ("[1] x", "1:5: unexpected 'x' after the top-level value"),
+        ("{\"a\":\"\\q\"}", "1:7: invalid escape \\'q'"),
+        ("[1e999]", "1:2: number out of range"),
+        ("nul", "1:1: invalid literal (expected null)"),
+        ("\"a\u{01}\"", "1:3: control character byte 0x1 inside a string"),
+    ])
+    func rejectsWithPosition(_ text: String, _ message: String) {
+        #expect(throws: (any Error).self) { try parse(text) }
+        do {
+            _ = try parse(text)
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func invalidUTF8AndOverlongFormsAreErrors() {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82]] {
+            #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(bytes) }
+        }
+    }
+
+    @Test func deepNestingStopsAtTheLimitWithoutRecursion() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParser.Failure(position: SourcePosition(line: 1, column: 513), message: "nesting deeper than 512 levels")) {
+            try parse(deep)
+        }
+        let fine = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        #expect(throws: Never.self) { try parse(fine) }
+    }
+}
