@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(
             name: "ServersTests",
             dependencies: [
-                "Servers", "AuditLog",
+                "Servers", "AuditLog", "Admission", "BrightKeysCore", "Checks",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -34,11 +34,19 @@ public struct StaticNamespaces: NamespaceSource {
         self.labels = labels
     }
 
-    /// Reads a file of Namespace manifests (YAML or JSON, lists included).
+    /// Reads Namespace manifests (YAML or JSON, lists included) from a file or a directory;
+    /// other objects there are ignored, any input error is thrown.
     public static func load(file: String) throws -> StaticNamespaces {
-        let loaded = ManifestLoader().load(file: file)
-        if let error = loaded.errors.first { throw error }
-        return StaticNamespaces(objects: loaded.objects)
+        let loader = ManifestLoader()
+        let (files, errors) = loader.expand([file])
+        if let error = errors.first { throw error }
+        var objects: [KubeObject] = []
+        for path in files {
+            let loaded = loader.load(file: path)
+            if let error = loaded.errors.first { throw error }
+            objects += loaded.objects
+        }
+        return StaticNamespaces(objects: objects)
     }
 
     public func lookup(_ name: String) async -> NamespaceLookup {

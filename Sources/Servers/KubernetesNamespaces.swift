@@ -37,7 +37,7 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
     /// The in-cluster API server and service account, as every pod sees them.
     public static func inCluster(logger: Logger) throws -> KubernetesNamespaces {
         let environment = ProcessInfo.processInfo.environment
-        guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"] else {
+        guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty, let port = environment["KUBERNETES_SERVICE_PORT"] else {
             throw NamespaceSourceError(
                 message: "not running in a cluster (KUBERNETES_SERVICE_HOST is not set); pass --namespaces FILE to read namespaces from a file")
         }
@@ -90,7 +90,7 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
     }
 
     /// Replaces the cache with a full list; returns its resourceVersion.
-    func list() async throws -> String {
+    public func list() async throws -> String {
         let (status, body) = try await get("/api/v1/namespaces", timeout: .seconds(30))
         guard status == 200 else { throw NamespaceSourceError(message: "listing namespaces: the API server answered \(status)") }
         let root = try JSONParser().parse(body)
@@ -108,7 +108,7 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
 
     /// Applies watch events until the server ends the watch; a 410 Gone (or ERROR event) ends it
     /// so the caller lists again.
-    func watch(from version: String) async throws {
+    public func watch(from version: String) async throws {
         var request = HTTPClientRequest(
             url: server + "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=\(Self.queryEscape(version))")
         try authorize(&request)

@@ -246,4 +246,64 @@ struct CLITests {
         #expect(result.stderr.contains("cannot load the TLS certificate or key"))
         #expect(try run(["audit-log", "serve", "--listen", "nowhere", "--tls-cert", "a", "--tls-key", "b"]).status == 2)
     }
+
+    /// The generated deployment must itself pass what brightkeys asks of everyone else.
+    @Test func webhookManifestsPassScanAndRestrictedPodSecurity() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bk-manifests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for policy in ["Fail", "Ignore"] {
+            let generated = try run(["webhook", "manifests", "--namespace", "guard", "--replicas", "3", "--failure-policy", policy])
+            #expect(generated.status == 0)
+            let file = directory.appendingPathComponent("webhook-\(policy).yaml").path
+            try generated.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+            for kind in [
+                "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "PodDisruptionBudget", "Service",
+                "ValidatingWebhookConfiguration", "Secret", "NetworkPolicy",
+            ] {
+                #expect(generated.stdout.contains("kind: \(kind)\n"), "missing \(kind)")
+            }
+            #expect(generated.stdout.contains("failurePolicy: \(policy)"))
+            #expect(generated.stdout.contains("replicas: 3"))
+            #expect(generated.stdout.contains("values: [\"kube-system\", \"guard\"]"))
+            #expect(generated.stdout.contains("sideEffects: None"))
+            let scan = try run(["scan", "--fail-on", "medium", file])
+            #expect(scan.status == 0, "\(scan.stdout)")
+            let pss = try run(["pss", "--level", "restricted", file])
+            #expect(pss.status == 0, "\(pss.stdout)")
+            #expect(pss.stdout.contains("1 allowed, 0 denied"))
+        }
+        #expect(try run(["webhook", "manifests", "--replicas", "1"]).status == 2)
+        #expect(try run(["webhook", "manifests", "--failure-policy", "Sometimes"]).status == 2)
+    }
+
+    @Test func webhookCertsWritesAVerifiableChainAndKeepsExistingFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bk-certs-\(UUID().uuidString)").path
+        let made = try run(["webhook", "certs", "--name", "guard", "--namespace", "sec", "--out", directory])
+        #expect(made.status == 0)
+        #expect(made.stdout.contains("guard.sec.svc"))
+        let key = try FileManager.default.attributesOfItem(atPath: directory + "/tls.key")
+        #expect((key[.posixPermissions] as? Int) == 0o600)
+        // openssl is only the judge here: the files are made without it.
+        let verify = Process()
+        verify.executableURL = URL(fileURLWithPath: "/bin/sh")
+        verify.arguments = [
+            "-c",
+            "openssl verify -CAfile \(directory)/ca.crt \(directory)/tls.crt && openssl x509 -in \(directory)/tls.crt -noout -ext subjectAltName | grep -q DNS:guard.sec.svc",
+        ]
+        try verify.run()
+        verify.waitUntilExit()
+        #expect(verify.terminationStatus == 0)
+        let again = try run(["webhook", "certs", "--out", directory])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("pass --force"))
+    }
+
+    @Test func webhookServeRefusesMissingFilesAndBadAddresses() throws {
+        let result = try run(["webhook", "serve", "--tls-cert", "/nonexistent.crt", "--tls-key", "/nonexistent.key", "--namespaces", "examples/hardened"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot load the TLS certificate or key"))
+        #expect(try run(["webhook", "serve", "--listen", "nowhere", "--tls-cert", "a", "--tls-key", "b"]).status == 2)
+        let outside = try run(["webhook", "serve", "--tls-cert", "a", "--tls-key", "b"], environment: ["KUBERNETES_SERVICE_HOST": ""])
+        #expect(outside.status == 2)
+    }
 }
