@@ -81,6 +81,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
+        .executableTarget(
+            name: "webhook-bench",
+            dependencies: [
+                "Servers", "KubeModel", "Admission", "BrightKeysCore", "Checks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+            ]),
         .testTarget(name: "KubeModelTests", dependencies: ["KubeModel"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "KubeModel"]),
         .testTarget(name: "NodeBenchmarkTests", dependencies: ["NodeBenchmark", "KubeModel"]),

@@ -24,6 +24,8 @@ public struct Admitter: Sendable {
     public let settings: AdmissionSettings
     public let namespaces: any NamespaceSource
     let scanner: Scanner
+    /// Descriptors by check ID, looked up for every finding.
+    let descriptors: [String: CheckDescriptor]
     let defaults: NamespacePolicy
     let catalog: WorkloadCatalog
 
@@ -43,6 +45,7 @@ public struct Admitter: Sendable {
         var scanner = Scanner(registry: own, config: config, context: CheckContext(catalog: catalog))
         scanner.honorIgnoreAnnotations = config.admission.honorIgnoreAnnotations
         self.scanner = scanner
+        self.descriptors = Dictionary(own.descriptors.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.catalog = catalog
         self.settings = config.admission
         self.namespaces = namespaces
@@ -55,6 +58,8 @@ public struct Admitter: Sendable {
         }
         let groupResource = "\(request.resource.group)/\(request.resource.resource)"
         let object = KubeObject(file: "admission", root: objectNode)
+        // Found once, for Pod Security and for the checks.
+        let pod = catalog.podView(for: object)
         var podSecurity = PodSecurityPart()
         var evaluateOwnChecks = request.subResource.isEmpty
         switch groupResource {
@@ -65,15 +70,15 @@ public struct Admitter: Sendable {
             // by Pod Security Admission or by brightkeys' checks.
             let significant = request.operation == .create || request.oldObject.map { PodUpdates.isSignificant(objectNode, old: $0) } ?? true
             evaluateOwnChecks = significant && (request.subResource.isEmpty || request.subResource == "ephemeralcontainers")
-            podSecurity = await validatePod(request, object: object, significant: significant)
+            podSecurity = await validatePod(request, object: object, pod: pod, significant: significant)
         default:
             if Self.podControllers.contains(groupResource) {
-                podSecurity = await validatePodController(request, object: object)
+                podSecurity = await validatePodController(request, object: object, pod: pod)
             }
         }
         var own = OwnPart()
         if evaluateOwnChecks {
-            own = evaluateChecks(object, old: request.oldObject)
+            own = evaluateChecks(object, pod: pod, old: request.oldObject)
         }
         return combine(request, podSecurity: podSecurity, own: own)
     }
@@ -125,7 +130,7 @@ public struct Admitter: Sendable {
         let message: String
     }
 
-    func validatePod(_ request: AdmissionRequest, object: KubeObject, significant: Bool) async -> PodSecurityPart {
+    func validatePod(_ request: AdmissionRequest, object: KubeObject, pod: PodView?, significant: Bool) async -> PodSecurityPart {
         if Self.ignoredPodSubresources.contains(request.subResource) { return PodSecurityPart() }
         if isExemptNamespace(request.namespace) { return PodSecurityPart(auditAnnotations: ["exempt": "namespace"]) }
         if isExemptUser(request.userInfo.username) { return PodSecurityPart(auditAnnotations: ["exempt": "user"]) }
@@ -144,7 +149,7 @@ public struct Admitter: Sendable {
         if errors.isEmpty && policy.fullyPrivileged {
             return PodSecurityPart(auditAnnotations: ["enforce-policy": LevelVersion(.privileged).description])
         }
-        guard object.kind == "Pod", let pod = catalog.podView(for: object) else {
+        guard object.kind == "Pod", let pod else {
             var part = PodSecurityPart(auditAnnotations: ["error": "failed to decode pod"])
             part.denial = AdmissionStatus(code: 400, reason: "BadRequest", message: "failed to decode pod")
             return part
@@ -153,7 +158,7 @@ public struct Admitter: Sendable {
         return evaluate(pod, policy: policy, errors: errors, request: request, enforce: true)
     }
 
-    func validatePodController(_ request: AdmissionRequest, object: KubeObject) async -> PodSecurityPart {
+    func validatePodController(_ request: AdmissionRequest, object: KubeObject, pod: PodView?) async -> PodSecurityPart {
         guard request.subResource.isEmpty else { return PodSecurityPart() }
         if isExemptNamespace(request.namespace) { return PodSecurityPart(auditAnnotations: ["exempt": "namespace"]) }
         if isExemptUser(request.userInfo.username) { return PodSecurityPart(auditAnnotations: ["exempt": "user"]) }
@@ -172,7 +177,7 @@ public struct Admitter: Sendable {
             return PodSecurityPart()
         }
         // A controller whose (optional) pod template is absent has nothing to evaluate.
-        guard let pod = catalog.podView(for: object) else { return PodSecurityPart() }
+        guard let pod else { return PodSecurityPart() }
         return evaluate(pod, policy: policy, errors: errors, request: request, enforce: enforceOnWorkloads)
     }
 
@@ -242,9 +247,9 @@ public struct Admitter: Sendable {
         var audited: [Finding] = []
     }
 
-    func evaluateChecks(_ object: KubeObject, old: Node?) -> OwnPart {
+    func evaluateChecks(_ object: KubeObject, pod: PodView?, old: Node?) -> OwnPart {
         var report = ScanReport()
-        scanner.evaluate(object, into: &report)
+        scanner.evaluate(object, pod: pod, into: &report)
         var part = OwnPart()
         guard !report.findings.isEmpty else { return part }
         // On UPDATE, what the old object already had is not denied again (a workload created
@@ -256,7 +261,7 @@ public struct Admitter: Sendable {
             existing = Set(oldReport.findings.map { "\($0.checkID) \($0.path) \($0.message)" })
         }
         for finding in report.findings {
-            guard let descriptor = scanner.registry.check(named: finding.checkID)?.descriptor else { continue }
+            guard let descriptor = descriptors[finding.checkID] else { continue }
             switch settings.mode(of: descriptor, severity: finding.severity) {
             case .enforce:
                 if existing.contains("\(finding.checkID) \(finding.path) \(finding.message)") {

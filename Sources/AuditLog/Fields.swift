@@ -29,7 +29,7 @@ public struct AuditEvent: Sendable {
         guard let node else { return nil }
         switch node.value {
         case .null: return nil
-        case .sequence, .mapping: return JSONText.render(node)
+        case .sequence, .mapping: return node.jsonText
         default: return node.scalarText
         }
     }
@@ -43,7 +43,7 @@ public struct AuditEvent: Sendable {
         let one = { (node: Node?) -> [String]? in Self.text(node).map { [$0] } }
         switch field.name {
         case "jevt.value": return one(pointer(field.argument ?? ""))
-        case "jevt.obj": return [JSONText.render(node)]
+        case "jevt.obj": return [node.jsonText]
         case "jevt.time", "jevt.time.iso8601", "ka.time": return one(node["stageTimestamp"] ?? node["timestamp"])
         case "jevt.rawtime": return one(node["stageTimestamp"] ?? node["timestamp"]).map { [String(Timestamps.nanoseconds($0[0]) ?? 0)] }
         case "ka.auditid": return one(node["auditID"])
@@ -60,13 +60,13 @@ public struct AuditEvent: Sendable {
         case "ka.target.namespace": return one(node["objectRef"]?["namespace"])
         case "ka.target.resource": return one(node["objectRef"]?["resource"])
         case "ka.target.subresource": return one(node["objectRef"]?["subresource"])
-        case "ka.req.binding.subjects": return requestObject?["subjects"].map { [JSONText.render($0)] }
+        case "ka.req.binding.subjects": return requestObject?["subjects"].map { [$0.jsonText] }
         case "ka.req.binding.subject.has_name":
             guard let subjects = requestObject?["subjects"]?.items else { return nil }
             return [subjects.contains { $0["name"]?.scalarText == field.argument } ? "true" : "false"]
         case "ka.req.binding.role": return one(requestObject?["roleRef"]?["name"])
         case "ka.req.configmap.name": return one(requestObject?["metadata"]?["name"])
-        case "ka.req.configmap.obj": return requestObject?["data"].map { [JSONText.render($0)] }
+        case "ka.req.configmap.obj": return requestObject?["data"].map { [$0.jsonText] }
         case "ka.req.pod.containers.image", "ka.req.container.image":
             return nonEmpty(containers.compactMap { $0["image"]?.scalarText })
         case "ka.req.pod.containers.image.repository", "ka.req.container.image.repository":
@@ -110,13 +110,13 @@ public struct AuditEvent: Sendable {
             return nonEmpty((podSpec?["volumes"]?.items ?? []).compactMap { $0["flexVolume"]?["driver"]?.scalarText })
         case "ka.req.pod.volumes.volume_type":
             return nonEmpty((podSpec?["volumes"]?.items ?? []).compactMap { volume in volume.mapping?.keys.first { $0 != "name" } })
-        case "ka.req.role.rules": return requestObject?["rules"].map { [JSONText.render($0)] }
+        case "ka.req.role.rules": return requestObject?["rules"].map { [$0.jsonText] }
         case "ka.req.role.rules.apiGroups": return ruleParts("apiGroups")
         case "ka.req.role.rules.nonResourceURLs": return ruleParts("nonResourceURLs")
         case "ka.req.role.rules.resources": return ruleParts("resources")
         case "ka.req.role.rules.verbs": return ruleParts("verbs")
         case "ka.req.service.type": return one(requestObject?["spec"]?["type"])
-        case "ka.req.service.ports": return requestObject?["spec"]?["ports"].map { [JSONText.render($0)] }
+        case "ka.req.service.ports": return requestObject?["spec"]?["ports"].map { [$0.jsonText] }
         case "ka.resp.name": return one(node["responseObject"]?["metadata"]?["name"])
         case "ka.response.code": return one(node["responseStatus"]?["code"])
         case "ka.response.reason": return one(node["responseStatus"]?["reason"])
@@ -253,41 +253,6 @@ enum Timestamps {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         let days = era * 146097 + doe - 719468
         return ((days * 24 + h) * 60 + mi) * 60 * 1_000_000_000 + s * 1_000_000_000 + fraction
-    }
-}
-
-/// Compact JSON text of a node, as Falco prints objects.
-enum JSONText {
-    static func render(_ node: Node) -> String {
-        var out = ""
-        write(node, into: &out)
-        return out
-    }
-
-    static func write(_ node: Node, into out: inout String) {
-        switch node.value {
-        case .null: out += "null"
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .int(let number): out += String(number)
-        case .double(let number): out += String(number)
-        case .string(let text): JSONString.append(text, to: &out)
-        case .sequence(let items):
-            out += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                write(item, into: &out)
-            }
-            out += "]"
-        case .mapping(let mapping):
-            out += "{"
-            for (index, entry) in mapping.entries.enumerated() {
-                if index > 0 { out += "," }
-                JSONString.append(entry.key, to: &out)
-                out += ":"
-                write(entry.value, into: &out)
-            }
-            out += "}"
-        }
     }
 }
 

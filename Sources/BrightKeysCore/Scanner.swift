@@ -68,6 +68,8 @@ public struct Scanner: Sendable {
     /// The active checks over the whole input, and the others (split once: the casts are not free).
     private let clusterChecks: [any ClusterCheck]
     private let objectChecks: [any Check]
+    /// Their descriptors, copied once (they are read for every object).
+    private let objectDescriptors: [CheckDescriptor]
     /// Per whole-input check, the paths it keeps (nil: the whole object); checks that share one
     /// list of paths share one trie.
     private let retention: [PathTrie?]
@@ -87,6 +89,7 @@ public struct Scanner: Sendable {
         }
         self.clusterChecks = active.compactMap { $0 as? any ClusterCheck }
         self.objectChecks = active.filter { !($0 is any ClusterCheck) }
+        self.objectDescriptors = objectChecks.map(\.descriptor)
         var tries: [[[String]]: PathTrie] = [:]
         self.retention = clusterChecks.map { check in
             guard let paths = check.retainedPaths else { return nil }
@@ -203,12 +206,19 @@ public struct Scanner: Sendable {
 
     /// Runs the active checks on one object, applying suppressions and severity overrides.
     public func evaluate(_ object: KubeObject, into report: inout ScanReport) {
-        let pod = context.catalog.podView(for: object)
+        evaluate(object, pod: context.catalog.podView(for: object), into: &report)
+    }
+
+    /// The same, with the object's pod spec already found by the caller.
+    public func evaluate(_ object: KubeObject, pod: PodView?, into report: inout ScanReport) {
         // The annotation counts on the object and, for workloads, on its pod template too.
         let templateAnnotations = pod.map { $0.specPath == "spec" ? [:] : $0.annotations } ?? [:]
         let suppression = Suppression(object: object, templateAnnotations: templateAnnotations)
-        for check in objectChecks {
-            record(check.evaluate(object, pod: pod, in: context), of: check.descriptor, for: object, suppression: suppression, into: &report)
+        for (check, descriptor) in zip(objectChecks, objectDescriptors) {
+            let found = check.evaluate(object, pod: pod, in: context)
+            // Most checks find nothing: skip the bookkeeping then, unless JUnit wants every run.
+            if found.isEmpty && !recordEvaluations { continue }
+            record(found, of: descriptor, for: object, suppression: suppression, into: &report)
         }
     }
 

@@ -35,7 +35,8 @@ public struct JSONParser: Sendable {
 /// One container being filled, on the reader's explicit stack.
 private enum Frame {
     case array(start: SourcePosition, items: [Node])
-    case object(start: SourcePosition, mapping: Mapping, seen: Set<String>, key: String, keyPosition: SourcePosition)
+    /// `seen` is made only for large objects: small ones are searched, which is cheaper.
+    case object(start: SourcePosition, mapping: Mapping, seen: Set<String>?, key: String, keyPosition: SourcePosition)
 }
 
 private struct Reader {
@@ -98,7 +99,7 @@ private struct Reader {
                     current = Node(.mapping(Mapping()), at: start)
                 } else {
                     let (key, keyPosition) = try objectKey()
-                    stack.append(.object(start: start, mapping: Mapping(), seen: [key], key: key, keyPosition: keyPosition))
+                    stack.append(.object(start: start, mapping: Mapping(), seen: nil, key: key, keyPosition: keyPosition))
                     continue
                 }
             case UInt8(ascii: "["):
@@ -153,7 +154,14 @@ private struct Reader {
                     guard byte == UInt8(ascii: ",") else { throw fail("expected , or } in an object, found \(describe(byte))", at: lastPosition) }
                     skipSpace()
                     let (next, nextPosition) = try objectKey()
-                    if !seen.insert(next).inserted { throw fail("duplicate key \"\(next)\"", at: nextPosition) }
+                    let duplicate: Bool
+                    if seen == nil && mapping.count < 16 {
+                        duplicate = mapping.entries.contains { $0.key == next }
+                    } else {
+                        if seen == nil { seen = Set(mapping.entries.map(\.key)) }
+                        duplicate = seen?.insert(next).inserted == false
+                    }
+                    if duplicate { throw fail("duplicate key \"\(next)\"", at: nextPosition) }
                     stack.append(.object(start: start, mapping: mapping, seen: seen, key: next, keyPosition: nextPosition))
                 }
                 break

@@ -63,13 +63,15 @@ public struct Mapping: Sendable {
 
     /// The entry for `key`; mappings in manifests are small, so a linear search beats hashing.
     public func entry(_ key: String) -> Entry? {
-        for entry in entries where entry.key == key {
-            return entry
-        }
-        return nil
+        // Comparing in place: iterating `entries` would copy (retain) every entry it passes.
+        guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+        return entries[index]
     }
 
-    public subscript(key: String) -> Node? { entry(key)?.value }
+    public subscript(key: String) -> Node? {
+        guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+        return entries[index].value
+    }
 
     public func index(of key: String) -> Int? {
         entries.firstIndex { $0.key == key }

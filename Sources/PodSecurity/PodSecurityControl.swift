@@ -131,6 +131,25 @@ public enum PodSecurityEvaluator {
     /// The controls that apply at `level` and `version`, in the upstream evaluation order.
     /// Upstream reports baseline results first, then restricted ones, each sorted byte-wise by ID.
     public static func activeControls(level: PodSecurityLevel, version: KubeVersion) -> [any PodSecurityControl.Type] {
+        // Every version past the newest behaves as the newest: those come from a table made once.
+        if version.major == 1, version.minor >= 0, let known = activeTable[level]?[min(version.minor, KubeVersion.newest.minor)] {
+            return known
+        }
+        return computeActive(level: level, version: version)
+    }
+
+    /// The active controls at each level and minor version, worked out once.
+    private static let activeTable: [PodSecurityLevel: [Int: [any PodSecurityControl.Type]]] = {
+        var table: [PodSecurityLevel: [Int: [any PodSecurityControl.Type]]] = [:]
+        for level in PodSecurityLevel.allCases {
+            for minor in 0...KubeVersion.newest.minor {
+                table[level, default: [:]][minor] = computeActive(level: level, version: KubeVersion(1, minor))
+            }
+        }
+        return table
+    }()
+
+    private static func computeActive(level: PodSecurityLevel, version: KubeVersion) -> [any PodSecurityControl.Type] {
         controls.filter { control in
             control.level <= level && control.rule(at: version) != nil
                 && !isOverridden(control.upstreamID, level: level, version: version)

@@ -19,9 +19,6 @@ public struct AdmissionWebhookConfiguration: Sendable {
     /// The API server refuses objects over 3 MiB; an UPDATE review carries the object twice,
     /// plus the envelope.
     public var maxBodyBytes = 2 * (3 << 20) + (64 << 10)
-    /// A request not answered by then gets 503 (the API server then applies the failure policy);
-    /// below the 5 s `timeoutSeconds` the generated configuration sets.
-    public var requestTimeout: Duration = .seconds(4)
     /// Connections idle this long are closed (slow or stalled clients).
     public var idleTimeout: TimeAmount = .seconds(60)
     /// Requests evaluated at once; more are answered 429 so memory stays bounded.
@@ -62,7 +59,6 @@ public enum AdmissionWebhookServer {
         "brightkeys_admission_malformed_total": "Request bodies that were not an AdmissionReview (answered 400).",
         "brightkeys_admission_oversized_total": "Request bodies refused for their size (413).",
         "brightkeys_admission_throttled_total": "Requests answered 429 because too many were in flight.",
-        "brightkeys_admission_timeouts_total": "Requests not decided within the request timeout (503).",
         "brightkeys_admission_request_duration_seconds": "Time from the body read to the answer.",
     ]
 
@@ -92,23 +88,9 @@ public enum AdmissionWebhookServer {
             return malformed(error.message)
         }
         let request = review.request
-        let timeout = configuration.requestTimeout
-        let admitter = configuration.admitter
-        let outcome: AdmissionOutcome? = await withTaskGroup(of: AdmissionOutcome?.self) { group in
-            group.addTask { await admitter.review(request) }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        guard let outcome else {
-            metrics.add("brightkeys_admission_timeouts_total", help: help["brightkeys_admission_timeouts_total"] ?? "")
-            configuration.logger.error("request timed out", metadata: ["uid": .string(request.uid)])
-            return .text(503, "the request was not decided within \(timeout); the API server applies the webhook's failure policy")
-        }
+        // Deciding is CPU only, except a namespace lookup the cache cannot answer, which has its
+        // own timeout (a pod is then refused as Pod Security Admission does): no timer per request.
+        let outcome = await configuration.admitter.review(request)
         let kind = request.kind.group.isEmpty ? request.kind.kind : "\(request.kind.kind).\(request.kind.group)"
         metrics.add(
             "brightkeys_admission_requests_total", [("operation", request.operation.rawValue), ("kind", kind), ("verdict", outcome.verdict)],
@@ -137,7 +119,6 @@ public enum AdmissionWebhookServer {
     ) async throws {
         for name in [
             "brightkeys_admission_malformed_total", "brightkeys_admission_oversized_total", "brightkeys_admission_throttled_total",
-            "brightkeys_admission_timeouts_total",
         ] {
             metrics.add(name, [], 0, help: help[name] ?? "")
         }

@@ -47,6 +47,15 @@ public final class ServerMetrics: @unchecked Sendable {
 
     static func key(_ name: String, _ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return name }
+        // Label values rarely need escaping: build the key in one pass when they do not.
+        if labels.allSatisfy({ !$0.1.utf8.contains { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A } }) {
+            var key = name + "{"
+            for (index, (label, value)) in labels.enumerated() {
+                if index > 0 { key += "," }
+                key += label + "=\"" + value + "\""
+            }
+            return key + "}"
+        }
         let escaped = labels.map {
             "\($0.0)=\"\($0.1.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\""
         }

@@ -1,0 +1,144 @@
+import Admission
+import BrightKeysCore
+import Checks
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import KubeModel
+import NIOCore
+import Servers
+
+// Tools for scripts/bench-webhook.sh and scripts/webhook-agreement.py:
+//   webhook-bench reviews [--namespace NS] PATH...   one AdmissionReview per line, for every
+//       pod-bearing object (uid = file:line), built from manifests with brightkeys' own loader
+//   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE
+//       the floor: a bare Hummingbird TLS server that reads the body and answers a fixed
+//       allowed AdmissionReview
+
+let resources: [String: (String, String)] = [
+    "Pod": ("", "pods"), "Deployment": ("apps", "deployments"), "StatefulSet": ("apps", "statefulsets"), "DaemonSet": ("apps", "daemonsets"),
+    "ReplicaSet": ("apps", "replicasets"), "Job": ("batch", "jobs"), "CronJob": ("batch", "cronjobs"),
+    "ReplicationController": ("", "replicationcontrollers"), "PodTemplate": ("", "podtemplates"),
+]
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+func reviews(_ arguments: [String]) {
+    var namespace = "bench"
+    var paths: [String] = []
+    var index = 0
+    while index < arguments.count {
+        if arguments[index] == "--namespace", index + 1 < arguments.count {
+            namespace = arguments[index + 1]
+            index += 2
+        } else {
+            paths.append(arguments[index])
+            index += 1
+        }
+    }
+    let loader = ManifestLoader()
+    let catalog = WorkloadCatalog()
+    let (files, _) = loader.expand(paths)
+    var output = ""
+    var count = 0
+    for file in files {
+        let loaded = loader.load(file: file)
+        // A file with input errors is not what `pss` judged in full: leave it out.
+        guard loaded.errors.isEmpty else { continue }
+        for object in loaded.objects where object.pathInDocument.isEmpty {
+            guard let (group, resource) = resources[object.kind], object.apiVersion == (group.isEmpty ? "v1" : "\(group)/v1"),
+                catalog.podView(for: object) != nil
+            else { continue }
+            var uid = ""
+            JSONString.append("\(file):\(object.line)", to: &uid)
+            var name = ""
+            JSONString.append(object.name, to: &name)
+            output += """
+                {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":\(uid),\
+                "kind":{"group":"\(group)","version":"v1","kind":"\(object.kind)"},\
+                "resource":{"group":"\(group)","version":"v1","resource":"\(resource)"},"name":\(name),\
+                "namespace":"\(namespace)","operation":"CREATE","userInfo":{"username":"bench"},"object":\(object.root.jsonText)}}
+
+                """
+            count += 1
+        }
+    }
+    FileHandle.standardOutput.write(Data(output.utf8))
+    FileHandle.standardError.write(Data("\(count) reviews from \(files.count) files\n".utf8))
+}
+
+func bare(_ arguments: [String]) async throws {
+    var options: [String: String] = [:]
+    var index = 0
+    while index + 1 < arguments.count {
+        options[arguments[index]] = arguments[index + 1]
+        index += 2
+    }
+    guard let listen = options["--listen"], let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+        let certificate = options["--tls-cert"], let key = options["--tls-key"]
+    else { fail("usage: webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE") }
+    let host = String(listen[..<colon])
+    let fixed = ByteBuffer(
+        string: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"bench","allowed":true}}"#)
+    let router = Router()
+    router.post("validate/pods") { request, _ -> Response in
+        var request = request
+        _ = try await request.collectBody(upTo: 8 << 20)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: fixed))
+    }
+    let tls = try CertificateReloader(certificate: certificate, key: key).configuration(clientCA: nil)
+    let app = Application(
+        router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+        configuration: .init(address: .hostname(host, port: port), serverName: "bare"))
+    try await app.runService()
+}
+
+/// Where the time of one decision goes, single-threaded: decode, decide, encode.
+func phases(_ arguments: [String]) async throws {
+    guard let file = arguments.first, let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        fail("usage: webhook-bench phases REVIEWS.jsonl [ROUNDS]")
+    }
+    let bodies = text.split(separator: "\n").map { Array($0.utf8) }
+    let rounds = arguments.count > 1 ? Int(arguments[1]) ?? 200 : 200
+    let namespaces = StaticNamespaces(labels: [
+        "bench": ["pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted"]
+    ])
+    let admitter = try Admitter(registry: BuiltinChecks.registry(), config: ScanConfig(), namespaces: namespaces)
+    var decode: UInt64 = 0
+    var decide: UInt64 = 0
+    var encode: UInt64 = 0
+    var bytes = 0
+    for _ in 0..<rounds {
+        for body in bodies {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let review = try AdmissionReview.decode(body)
+            let decoded = DispatchTime.now().uptimeNanoseconds
+            let outcome = await admitter.review(review.request)
+            let decided = DispatchTime.now().uptimeNanoseconds
+            bytes += outcome.response.encode().count
+            let encoded = DispatchTime.now().uptimeNanoseconds
+            decode += decoded - start
+            decide += decided - decoded
+            encode += encoded - decided
+        }
+    }
+    let count = Double(rounds * bodies.count)
+    print(
+        String(
+            format: "per request: decode %.1f µs, decide %.1f µs, encode %.1f µs (%d bytes on average)", Double(decode) / count / 1000,
+            Double(decide) / count / 1000, Double(encode) / count / 1000, bytes / Int(count)))
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "reviews": reviews(Array(arguments.dropFirst()))
+case "bare": try await bare(Array(arguments.dropFirst()))
+case "phases": try await phases(Array(arguments.dropFirst()))
+default: fail("usage: webhook-bench reviews [--namespace NS] PATH... | webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE")
+}
