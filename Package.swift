@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "NetworkAnalysis", targets: ["NetworkAnalysis"]),
         .library(name: "NodeBenchmark", targets: ["NodeBenchmark"]),
         .library(name: "AuditLog", targets: ["AuditLog"]),
+        .library(name: "CEL", targets: ["CEL"]),
     ],
     dependencies: [
         // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
@@ -33,6 +34,11 @@ let package = Package(
         .target(name: "NetworkAnalysis", dependencies: ["KubeModel"]),
         .target(name: "NodeBenchmark", dependencies: ["KubeModel"]),
         .target(name: "AuditLog", dependencies: ["KubeModel", "RBACAnalysis"]),
+        // Common Expression Language: parser, evaluator and the Kubernetes libraries; no dependencies.
+        .target(name: "CEL"),
+        .executableTarget(name: "cel-conformance", dependencies: ["CEL"]),
+        .executableTarget(name: "cel-bench", dependencies: ["CEL"]),
+        .testTarget(name: "CELTests", dependencies: ["CEL"]),
         // The only target that imports Hummingbird: TLS servers' wiring, nothing else.
         .target(
             name: "Servers",
