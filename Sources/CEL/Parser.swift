@@ -324,15 +324,19 @@ struct Parser {
             let e = try parseExpr()
             try expect(")")
             return e
-        case .op("["):
+        case .op("["), .op("[?"):
+            // The lexer reads `[?x` as the optional-index token; at the start of a list literal it
+            // is a bracket followed by an optional element.
+            var firstOptional = isOp("[?")
             i += 1
             try enter()
             defer { depth -= 1 }
             var items: [Expr] = []
             var opts: [Bool] = []
-            if !accept("]") {
+            if firstOptional || !accept("]") {
                 while true {
-                    let opt = accept("?")
+                    let opt = firstOptional || accept("?")
+                    firstOptional = false
                     items.append(try parseExpr())
                     opts.append(opt)
                     if accept("]") { break }

@@ -52,10 +52,10 @@ enum StringsExt {
             return .int(-1)
         },
         "lowerAscii": stringMap("lowerAscii") { s in
-            String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value >= 65 && $0.value <= 90 ? Unicode.Scalar($0.value + 32)! : $0 }))
+            String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value >= 65 && $0.value <= 90 ? Unicode.Scalar(UInt8($0.value + 32)) : $0 }))
         },
         "upperAscii": stringMap("upperAscii") { s in
-            String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value >= 97 && $0.value <= 122 ? Unicode.Scalar($0.value - 32)! : $0 }))
+            String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value >= 97 && $0.value <= 122 ? Unicode.Scalar(UInt8($0.value - 32)) : $0 }))
         },
         "trim": stringMap("trim") { s in
             let cs = Array(s.unicodeScalars)

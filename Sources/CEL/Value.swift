@@ -293,3 +293,41 @@ extension CELValue {
     /// A short rendering used in error messages and `string()` of composite values.
     var debugText: String { formatForString() }
 }
+
+extension CELValue {
+    /// Strict structural equality, for tests and tooling: unlike CEL's `==`, `1` and `1u` differ
+    /// here, NaN equals NaN, and errors compare by message.
+    public func isIdentical(to other: CELValue) -> Bool {
+        switch (self, other) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.uint(let x), .uint(let y)): return x == y
+        case (.double(let x), .double(let y)): return x == y || (x.isNaN && y.isNaN)
+        case (.string(let x), .string(let y)): return stringsEqual(x, y)
+        case (.bytes(let x), .bytes(let y)): return x == y
+        case (.type(let x), .type(let y)): return x == y
+        case (.timestamp(let x), .timestamp(let y)): return x == y
+        case (.duration(let x), .duration(let y)): return x == y
+        case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.isIdentical(to: $1) }
+        case (.map(let x), .map(let y)):
+            guard x.count == y.count else { return false }
+            for (k, v) in zip(x.keys, x.values) {
+                guard let i = y.keys.firstIndex(where: { $0.value.isIdentical(to: k.value) }), v.isIdentical(to: y.values[i]) else {
+                    return false
+                }
+            }
+            return true
+        case (.optional(let x), .optional(let y)):
+            switch (x, y) {
+            case (nil, nil): return true
+            case (let p?, let q?): return p.isIdentical(to: q)
+            default: return false
+            }
+        case (.object(let x), .object(let y)): return x.isEqual(to: y)
+        case (.error(let x), .error(let y)): return x == y
+        case (.unknown(let x), .unknown(let y)): return x == y
+        default: return false
+        }
+    }
+}

@@ -14,29 +14,7 @@ guard let dir else {
     exit(2)
 }
 
-/// Strict structural equality: unlike CEL's `==`, 1 and 1u differ here.
-func same(_ a: CELValue, _ b: CELValue) -> Bool {
-    switch (a, b) {
-    case (.null, .null): return true
-    case (.bool(let x), .bool(let y)): return x == y
-    case (.int(let x), .int(let y)): return x == y
-    case (.uint(let x), .uint(let y)): return x == y
-    case (.double(let x), .double(let y)): return x == y || (x.isNaN && y.isNaN)
-    case (.string(let x), .string(let y)): return Array(x.unicodeScalars) == Array(y.unicodeScalars)
-    case (.bytes(let x), .bytes(let y)): return x == y
-    case (.type(let x), .type(let y)): return x == y
-    case (.timestamp(let x), .timestamp(let y)): return x == y
-    case (.duration(let x), .duration(let y)): return x == y
-    case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { same($0, $1) }
-    case (.map(let x), .map(let y)):
-        guard x.count == y.count else { return false }
-        for (k, v) in zip(x.keys, x.values) {
-            guard let i = y.keys.firstIndex(where: { same($0.value, k.value) }), same(v, y.values[i]) else { return false }
-        }
-        return true
-    default: return false
-    }
-}
+func same(_ a: CELValue, _ b: CELValue) -> Bool { a.isIdentical(to: b) }
 
 func render(_ v: CELValue) -> String {
     if case .error(let e) = v { return "error(\(e.message))" }
