@@ -150,6 +150,7 @@ enum Extensions {
         var g = StringsExt.globals
         g.merge(NetworkExt.globals) { a, _ in a }
         g.merge(KubernetesExt.globals) { a, _ in a }
+        g.merge(KubernetesTypesExt.globals) { a, _ in a }
         return g
     }()
 
@@ -157,6 +158,7 @@ enum Extensions {
         var m = StringsExt.members
         m.merge(NetworkExt.members) { a, _ in a }
         m.merge(RegexExt.members) { a, _ in a }
+        m.merge(KubernetesTypesExt.members) { a, _ in a }
         for (k, v) in KubernetesExt.members {
             if let existing = m[k] {
                 m[k] = { args in

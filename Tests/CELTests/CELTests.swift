@@ -298,3 +298,35 @@ func errorMessage(_ v: CELValue) -> String? {
         #expect(back.isIdentical(to: .duration(1_500_000_000)))
     }
 }
+
+@Suite struct KubernetesLibraryTests {
+    @Test func urls() throws {
+        let u = "url('https://user@example.com:8443/a%20b/c?x=1&x=2&y=z')"
+        #expect(try run("\(u).getScheme()").isIdentical(to: .string("https")))
+        #expect(try run("\(u).getHost()").isIdentical(to: .string("example.com:8443")))
+        #expect(try run("\(u).getHostname() + ':' + \(u).getPort()").isIdentical(to: .string("example.com:8443")))
+        #expect(try run("\(u).getEscapedPath()").isIdentical(to: .string("/a%20b/c")))
+        #expect(try run("\(u).getQuery()['x']").isIdentical(to: .list([.string("1"), .string("2")])))
+        #expect(try run("url('https://[::1]:80/').getHostname()").isIdentical(to: .string("::1")))
+        #expect(try run("isURL('/absolute/path') && !isURL('relative/path')").isIdentical(to: .bool(true)))
+    }
+
+    @Test func quantities() throws {
+        #expect(try run("quantity('1Gi').asInteger()").isIdentical(to: .int(1_073_741_824)))
+        #expect(try run("quantity('500m').isLessThan(quantity('1'))").isIdentical(to: .bool(true)))
+        #expect(try run("quantity('1.5k') == quantity('1500')").isIdentical(to: .bool(true)))
+        #expect(try run("quantity('100m').isInteger()").isIdentical(to: .bool(false)))
+        #expect(try run("quantity('1').add(quantity('500m')).asApproximateFloat()").isIdentical(to: .double(1.5)))
+        #expect(try run("quantity('2').sub(3).sign()").isIdentical(to: .int(-1)))
+        #expect(try run("quantity('1M').compareTo(quantity('1Mi'))").isIdentical(to: .int(-1)))
+        #expect(try run("isQuantity('1.2.3') || isQuantity('5Zi')").isIdentical(to: .bool(false)))
+    }
+
+    @Test func semanticVersions() throws {
+        #expect(try run("semver('1.2.3').isLessThan(semver('1.10.0'))").isIdentical(to: .bool(true)))
+        #expect(try run("semver('1.0.0-alpha').isLessThan(semver('1.0.0'))").isIdentical(to: .bool(true)))
+        #expect(try run("semver('1.0.0-alpha.2').compareTo(semver('1.0.0-alpha.10'))").isIdentical(to: .int(-1)))
+        #expect(try run("semver('v1.2', true).minor() == 2 && semver('3.4.5').major() == 3").isIdentical(to: .bool(true)))
+        #expect(try run("isSemver('01.2.3') || isSemver('1.2')").isIdentical(to: .bool(false)))
+    }
+}
