@@ -269,7 +269,7 @@ struct Compiler {
                 act.cost &+= 1
                 let v0 = a0(act)
                 if v0.isErrorOrUnknown { return v0 }
-                return fn([v0])
+                return chargeResult(act, fn([v0]))
             }
         default:
             return { act in
@@ -289,10 +289,23 @@ struct Compiler {
                 }
                 if !unknowns.isEmpty { return .unknown(unknowns) }
                 if let firstError { return firstError }
-                return fn(vals)
+                return chargeResult(act, fn(vals))
             }
         }
     }
+}
+
+/// Functions that build strings or lists cost in proportion to what they build, so that a
+/// `lists.range()` or `join()` inside a comprehension cannot hide a large amount of work.
+@inline(__always)
+func chargeResult(_ act: Activation, _ v: CELValue) -> CELValue {
+    switch v {
+    case .list(let l): _ = act.charge(Int64(l.count))
+    case .string(let s): _ = act.charge(Int64(s.utf8.count / 10))
+    case .map(let m): _ = act.charge(Int64(m.count))
+    default: break
+    }
+    return v
 }
 
 // MARK: - Logical operators (non-strict: errors and unknowns may be absorbed)

@@ -128,6 +128,7 @@ enum KubernetesExt {
         },
         "lists.range": { args in
             guard args.count == 1, case .int(let n) = args[0], n >= 0 else { return CELError.noOverload("lists.range", args) }
+            guard n <= 10_000_000 else { return .error(CELError("lists.range(\(n)) is too large")) }
             return .list((0..<n).map { .int($0) })
         },
     ]

@@ -55,8 +55,15 @@ struct Parser {
         "namespace", "return", "var", "void", "while", "in", "true", "false", "null",
     ]
 
+    /// cel-go's default limit on the size of an expression.
+    static let maxCodePoints = 100_000
+
     init(_ text: String, macros: Bool) throws(CELParseError) {
         lexer = Lexer(text)
+        if lexer.src.count > Parser.maxCodePoints {
+            throw CELParseError(
+                message: "expression code point size exceeds limit: size: \(lexer.src.count), limit \(Parser.maxCodePoints)", line: 1, column: 1)
+        }
         tokens = try lexer.tokenize()
         self.macros = macros
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A CEL runtime value.
 ///
 /// Evaluation never throws: a failed operation yields `.error`, which the logical operators and the
@@ -197,6 +199,15 @@ func stringsEqual(_ a: String, _ b: String) -> Bool {
     let ua = a.utf8
     let ub = b.utf8
     if ua.count != ub.count { return false }
+    // Native strings expose their UTF-8 storage: compare it in one go.
+    if let r = ua.withContiguousStorageIfAvailable({ pa in
+        ub.withContiguousStorageIfAvailable { pb in
+            guard let x = pa.baseAddress, let y = pb.baseAddress else { return true }
+            return memcmp(x, y, pa.count) == 0
+        }
+    }), let r {
+        return r
+    }
     return ua.elementsEqual(ub)
 }
 
