@@ -261,9 +261,11 @@ enum StringsExt {
                 i += 1
                 var p = 0
                 while i < cs.count, cs[i].value >= 48 && cs[i].value <= 57 {
-                    p = p * 10 + Int(cs[i].value - 48)
+                    p = min(p * 10 + Int(cs[i].value - 48), 1_000_000)
                     i += 1
                 }
+                // Precision is bounded so a format string cannot ask for megabytes of digits.
+                guard p <= 100 else { return .error(CELError("could not parse formatting clause: precision \(p) too large")) }
                 precision = p
             }
             guard i < cs.count else { return .error(CELError("could not parse formatting clause: unexpected end of string")) }

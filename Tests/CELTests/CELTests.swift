@@ -330,3 +330,28 @@ func errorMessage(_ v: CELValue) -> String? {
         #expect(try run("isSemver('01.2.3') || isSemver('1.2')").isIdentical(to: .bool(false)))
     }
 }
+
+@Suite struct HostileInputTests {
+    /// Random token soup must produce a parse error or a value, never a crash or a hang.
+    @Test func randomExpressionsNeverCrash() {
+        let pieces = [
+            "1", "0u", "-", "+", "*", "/", "%", "(", ")", "[", "]", "{", "}", ":", ",", ".", "?", "!", "&&", "||", "==", "<", "in",
+            "'s'", "b'\\xff'", "2.5", "x", "y", "size", "has", "all", "map", "exists", "int", "string", "timestamp", "duration",
+            "'1s'", "optional", "of", ".?", "[?", "null", "true", "9223372036854775807", "'%.3f'", "format", "substring", "matches",
+            "'(a*)*b'", "cidr", "'10.0.0.0/8'", "quantity", "'1Gi'", "e", "v", "charAt", "-1",
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var parsed = 0
+        for _ in 0..<3000 {
+            let expr = (0..<(1 + next(12))).map { _ in pieces[next(pieces.count)] }.joined(separator: " ")
+            guard let program = try? CELProgram(expr, options: CELOptions(costLimit: 10_000)) else { continue }
+            parsed += 1
+            _ = program.evaluate(bindings: ["x": .int(3), "y": .list([.int(1), .string("a")])])
+        }
+        #expect(parsed > 100)
+    }
+}
