@@ -1,3 +1,20 @@
+// CEL — the Common Expression Language (cel-spec langdef) in pure Swift, with the extension
+// libraries the Kubernetes base environment enables (strings, optionals, two-variable
+// comprehensions, cel.bind, lists, sets, regex, network ip/cidr, url, quantity, semver).
+//
+//     let program = try CELProgram("object.spec.replicas <= 5", options: CELOptions(variables: ["object"]))
+//     let pod = CELValue.fromJSON(try JSONSerialization.jsonObject(with: data))
+//     switch program.evaluate(bindings: ["object": pod]) {
+//     case .bool(let ok): ...
+//     case .error(let e): ...   // evaluation errors are values, never thrown
+//     default: ...
+//     }
+//
+// Parsing throws `CELParseError` ("ERROR: <input>:1:5: ..."). A program is an immutable,
+// Sendable tree of closures with variables resolved to slots; each evaluation gets its own
+// slot array and cost counter, so one program can be evaluated from many threads at once.
+// There is no type checker: type errors surface at runtime as "found no matching overload".
+
 /// Options for compiling a CEL expression.
 public struct CELOptions: Sendable {
     /// Namespace for name resolution: with container `a.b`, the name `x` is looked up as `a.b.x`,
