@@ -509,7 +509,8 @@ func toDuration(_ v: CELValue) -> CELValue {
 
 // MARK: - Rendering
 
-/// Go's `strconv.FormatFloat(d, 'g', -1, 64)`, which cel-go uses for `string(double)`.
+/// Go's `%g` (`strconv.FormatFloat(d, 'g', -1, 64)`), which cel-go uses for `string(double)`:
+/// shortest round-trip digits, exponent form below 1e-4 and from 1e6.
 func formatDouble(_ d: Double) -> String {
     if d.isNaN { return "NaN" }
     if d.isInfinite { return d < 0 ? "-Infinity" : "+Infinity" }
@@ -536,7 +537,7 @@ func formatDouble(_ d: Double) -> String {
     while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
     let exp = pointPos - 1
     let sign = d < 0 ? "-" : ""
-    if exp < -4 || exp >= 21 {
+    if exp < -4 || exp >= 6 {
         var m = String(digits.prefix(1))
         if digits.count > 1 { m += "." + digits.dropFirst() }
         let es = exp < 0 ? "-" : "+"

@@ -117,6 +117,10 @@ func errorMessage(_ v: CELValue) -> String? {
         #expect(try run("string(1.5) + string(2u) + string(b'hi')").isIdentical(to: .string("1.52hi")))
         #expect(errorMessage(try run(#"string(b'\xff')"#)) != nil)
         #expect(try run("bool('true') && !bool('f')").isIdentical(to: .bool(true)))
+        // Doubles render like Go's %g: exponent form from 1e6 and below 1e-4.
+        #expect(
+            try run("[string(1.0), string(123456.0), string(1e6), string(0.0001), string(0.00001)]").isIdentical(
+                to: .list([.string("1"), .string("123456"), .string("1e+06"), .string("0.0001"), .string("1e-05")])))
         #expect(try run("dyn([1]) + [2]").isIdentical(to: .list([.int(1), .int(2)])))
         #expect(try run("size('héllo') == 5 && size(b'abc') == 3 && size({'a': 1}) == 1").isIdentical(to: .bool(true)))
     }
