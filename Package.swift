@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NodeBenchmark", targets: ["NodeBenchmark"]),
         .library(name: "AuditLog", targets: ["AuditLog"]),
         .library(name: "Admission", targets: ["Admission"]),
+        .library(name: "CEL", targets: ["CEL"]),
     ],
     dependencies: [
         // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
@@ -40,6 +41,11 @@ let package = Package(
         .target(name: "AuditLog", dependencies: ["KubeModel", "RBACAnalysis"]),
         // AdmissionReview in, AdmissionReview out: pure, no I/O but the namespace lookup.
         .target(name: "Admission", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
+        // Common Expression Language: parser, evaluator and the Kubernetes libraries; no dependencies.
+        .target(name: "CEL"),
+        .executableTarget(name: "cel-conformance", dependencies: ["CEL"]),
+        .executableTarget(name: "cel-bench", dependencies: ["CEL"]),
+        .testTarget(name: "CELTests", dependencies: ["CEL"]),
         // The only target that imports Hummingbird: TLS servers' wiring, nothing else.
         .target(
             name: "Servers",
