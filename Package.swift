@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "AuditLog", targets: ["AuditLog"]),
         .library(name: "Admission", targets: ["Admission"]),
         .library(name: "CEL", targets: ["CEL"]),
+        .library(name: "Policy", targets: ["Policy"]),
     ],
     dependencies: [
         // Yams is used for its bundled libyaml (module CYaml): KubeModel drives libyaml's event
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "Admission", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
         // Common Expression Language: parser, evaluator and the Kubernetes libraries; no dependencies.
         .target(name: "CEL"),
+        // Policies in CEL: ValidatingAdmissionPolicy, Kyverno and Gatekeeper CEL policies.
+        .target(name: "Policy", dependencies: ["CEL", "KubeModel", "BrightKeysCore", "RBACAnalysis"]),
         .executableTarget(name: "cel-conformance", dependencies: ["CEL"]),
         .executableTarget(name: "cel-bench", dependencies: ["CEL"]),
         .testTarget(name: "CELTests", dependencies: ["CEL"]),
