@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "NodeBenchmark", dependencies: ["KubeModel"]),
         .target(name: "AuditLog", dependencies: ["KubeModel", "RBACAnalysis"]),
         // AdmissionReview in, AdmissionReview out: pure, no I/O but the namespace lookup.
-        .target(name: "Admission", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity"]),
+        .target(name: "Admission", dependencies: ["KubeModel", "BrightKeysCore", "PodSecurity", "Policy"]),
         // Common Expression Language: parser, evaluator and the Kubernetes libraries; no dependencies.
         .target(name: "CEL"),
         // Policies in CEL: ValidatingAdmissionPolicy, Kyverno and Gatekeeper CEL policies.
@@ -75,7 +75,7 @@ let package = Package(
             name: "brightkeys",
             dependencies: [
                 "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark", "AuditLog", "Servers",
-                "Admission", "WebhookDeploy",
+                "Admission", "WebhookDeploy", "Policy", "CEL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,7 +108,7 @@ let package = Package(
             name: "ReportersTests", dependencies: ["Reporters", "Checks", "BrightKeysCore", "KubeModel"],
             exclude: ["Golden"]),
         .testTarget(name: "CLITests", dependencies: ["brightkeys"]),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "BrightKeysCore", "Checks", "KubeModel", "PodSecurity"]),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "BrightKeysCore", "Checks", "KubeModel", "PodSecurity", "Policy"]),
         .testTarget(
             name: "ServersTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import BrightKeysCore
 import KubeModel
 import PodSecurity
+import Policy
 
 /// A decision and what the server counts about it.
 public struct AdmissionOutcome: Sendable {
@@ -38,7 +39,10 @@ public struct Admitter: Sendable {
     /// main resource, `ephemeralcontainers`, `resize`, a future one) is evaluated.
     static let ignoredPodSubresources: Set<String> = ["exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"]
 
-    public init(registry: CheckRegistry, config: ScanConfig, namespaces: any NamespaceSource) throws {
+    /// ValidatingAdmissionPolicies from `--policy` files, evaluated as the API server would.
+    public let policies: AdmissionPolicySet
+
+    public init(registry: CheckRegistry, config: ScanConfig, namespaces: any NamespaceSource, policies: AdmissionPolicySet = AdmissionPolicySet()) throws {
         // The Pod Security controls act through the namespace labels, not the thresholds.
         let own = try CheckRegistry(registry.checks.filter { $0.descriptor.pssControl == nil })
         let catalog = WorkloadCatalog(extra: config.podSpecPaths)
@@ -50,11 +54,13 @@ public struct Admitter: Sendable {
         self.settings = config.admission
         self.namespaces = namespaces
         self.defaults = NamespacePolicy.defaults(config.admission.podSecurityDefaults)
+        self.policies = policies
     }
 
     public func review(_ request: AdmissionRequest) async -> AdmissionOutcome {
+        let policyVerdict = await evaluatePolicies(request)
         guard request.operation == .create || request.operation == .update, let objectNode = request.object else {
-            return AdmissionOutcome(response: AdmissionResponse(uid: request.uid, allowed: true))
+            return combine(request, podSecurity: PodSecurityPart(), own: OwnPart(), policies: policyVerdict)
         }
         let groupResource = "\(request.resource.group)/\(request.resource.resource)"
         let object = KubeObject(file: "admission", root: objectNode)
@@ -80,7 +86,36 @@ public struct Admitter: Sendable {
         if evaluateOwnChecks {
             own = evaluateChecks(object, pod: pod, old: request.oldObject)
         }
-        return combine(request, podSecurity: podSecurity, own: own)
+        return combine(request, podSecurity: podSecurity, own: own, policies: policyVerdict)
+    }
+
+    /// The ValidatingAdmissionPolicies' verdict; `namespaceObject` is built from the namespace
+    /// source (name and labels: what it keeps).
+    func evaluatePolicies(_ request: AdmissionRequest) async -> PolicyVerdict {
+        guard !policies.isEmpty else { return PolicyVerdict() }
+        var namespaceObject: Node?
+        if !request.namespace.isEmpty, case .found(let labels) = await namespaces.lookup(request.namespace) {
+            let labelEntries = labels.keys.sorted().map {
+                Mapping.Entry(key: $0, keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string(labels[$0] ?? "")))
+            }
+            let metadata = Mapping([
+                Mapping.Entry(key: "name", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string(request.namespace))),
+                Mapping.Entry(key: "labels", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.mapping(Mapping(labelEntries)))),
+            ])
+            namespaceObject = Node(
+                .mapping(
+                    Mapping([
+                        Mapping.Entry(key: "apiVersion", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string("v1"))),
+                        Mapping.Entry(key: "kind", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string("Namespace"))),
+                        Mapping.Entry(key: "metadata", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.mapping(metadata))),
+                    ])))
+        }
+        let policyRequest = PolicyRequest(
+            operation: request.operation.rawValue, object: request.object, oldObject: request.oldObject, group: request.kind.group,
+            version: request.kind.version, kind: request.kind.kind, resource: request.resource.resource, subResource: request.subResource,
+            name: request.name, namespace: request.namespace, username: request.userInfo.username, userGroups: request.userInfo.groups,
+            dryRun: request.dryRun, namespaceObject: namespaceObject)
+        return policies.evaluate(policyRequest)
     }
 
     // MARK: Pod Security Admission
@@ -277,6 +312,16 @@ public struct Admitter: Sendable {
         return part
     }
 
+    /// HTTP codes of the Status reasons a validation may give.
+    static func code(forReason reason: String) -> Int {
+        switch reason {
+        case "Unauthorized": return 401
+        case "Forbidden": return 403
+        case "RequestEntityTooLarge": return 413
+        default: return 422
+        }
+    }
+
     static func describe(_ finding: Finding) -> String {
         "\(finding.checkID) \(finding.slug) (\(finding.severity.rawValue)): \(finding.message)"
     }
@@ -284,11 +329,39 @@ public struct Admitter: Sendable {
     /// Warnings the API server passes on keep short: at most this many for brightkeys' findings.
     static let maxOwnWarnings = 10
 
-    func combine(_ request: AdmissionRequest, podSecurity: PodSecurityPart, own: OwnPart) -> AdmissionOutcome {
+    func combine(_ request: AdmissionRequest, podSecurity: PodSecurityPart, own: OwnPart, policies: PolicyVerdict) -> AdmissionOutcome {
         var response = AdmissionResponse(uid: request.uid, allowed: true)
         var outcome = AdmissionOutcome(response: response)
         response.auditAnnotations = podSecurity.auditAnnotations
-        var reasons: [String] = []
+        for (key, value) in policies.auditAnnotations { response.auditAnnotations[key] = value }
+        let policyAudits = policies.violations.filter { $0.actions.contains(.audit) }
+        if !policyAudits.isEmpty {
+            // The API server's own annotation for Audit actions: a JSON list of failures.
+            var text = "["
+            for (index, violation) in policyAudits.enumerated() {
+                if index > 0 { text += "," }
+                text += "{\"message\":"
+                JSONString.append(violation.message, to: &text)
+                text += ",\"policy\":"
+                JSONString.append(violation.policy, to: &text)
+                text += ",\"binding\":"
+                JSONString.append(violation.binding, to: &text)
+                text += ",\"validationActions\":[" + violation.actions.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]}"
+            }
+            response.auditAnnotations["validation.policy.admission.k8s.io/validation_failure"] = text + "]"
+        }
+        let policyDenials = policies.violations.filter { $0.actions.contains(.deny) }
+        outcome.deniedBy += policyDenials.map { "\($0.policy)/\($0.binding)" }
+        if !policyDenials.isEmpty && podSecurity.denial == nil && own.enforced.isEmpty {
+            // Only policies deny: the API server's own status for a ValidatingAdmissionPolicy.
+            let first = policyDenials[0]
+            response.allowed = false
+            response.status = AdmissionStatus(
+                code: Self.code(forReason: first.reason), reason: first.reason, message: policyDenials.map(\.denialMessage).joined(separator: "; "))
+            outcome.response = response
+            return outcome
+        }
+        var reasons: [String] = policyDenials.map(\.denialMessage)
         if let denial = podSecurity.denial {
             guard let reason = podSecurity.forbiddenReason else {
                 // A malformed object or invalid namespace labels: answered as Pod Security Admission does.
@@ -310,7 +383,7 @@ public struct Admitter: Sendable {
             response.allowed = false
             response.status = Self.forbiddenStatus(request, object, reasons.joined(separator: "; "))
         } else {
-            response.warnings = podSecurity.warnings
+            response.warnings = podSecurity.warnings + policies.violations.filter { $0.actions.contains(.warn) }.map(\.warningMessage)
             let warned = own.warned
             response.warnings += warned.prefix(Self.maxOwnWarnings).map { "brightkeys " + Self.describe($0) }
             if warned.count > Self.maxOwnWarnings {

@@ -63,6 +63,9 @@ public struct Scanner: Sendable {
     /// Whether `brightkeys.io/ignore` annotations on objects silence findings (admission turns
     /// this off: whoever writes an object must not exempt it).
     public var honorIgnoreAnnotations = true
+    /// Checks outside the registry (CEL policies given with `--policy`): per object, findings
+    /// with the descriptor each belongs to. Suppressions and overrides apply to them as to any.
+    public var additionalChecks: (@Sendable (KubeObject) -> [(descriptor: CheckDescriptor, findings: [Finding])])?
 
     private let active: [any Check]
     /// The active checks over the whole input, and the others (split once: the casts are not free).
@@ -218,6 +221,9 @@ public struct Scanner: Sendable {
             let found = check.evaluate(object, pod: pod, in: context)
             // Most checks find nothing: skip the bookkeeping then, unless JUnit wants every run.
             if found.isEmpty && !recordEvaluations { continue }
+            record(found, of: descriptor, for: object, suppression: suppression, into: &report)
+        }
+        for (descriptor, found) in additionalChecks?(object) ?? [] {
             record(found, of: descriptor, for: object, suppression: suppression, into: &report)
         }
     }

@@ -228,7 +228,7 @@ struct RBACCommand: ParsableCommand {
             for problem in policy.problems where !problem.message.contains("does not exist") {
                 writeErr("note: \(problem)\n")
             }
-            let code = emit(report, format: output, registry: registry, color: outputOptions.useColor, failOn: failOn)
+            let code = emit(report, format: output, descriptors: registry.descriptors, color: outputOptions.useColor, failOn: failOn)
             if code != 0 { throw ExitCode(code) }
         }
     }

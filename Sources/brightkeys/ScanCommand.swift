@@ -3,6 +3,7 @@ import BrightKeysCore
 import Checks
 import Foundation
 import KubeModel
+import Policy
 import Reporters
 
 enum ScanFormat: String, ExpressibleByArgument, CaseIterable {
@@ -53,6 +54,11 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("config"), help: "Configuration file (default: .brightkeys.yaml in the working directory, if present).")
     var configPath: String?
 
+    @Option(
+        name: .customLong("policy"),
+        help: "ValidatingAdmissionPolicy files or directories (with bindings and parameter objects); each object is evaluated as a CREATE request.")
+    var policyPaths: [String] = []
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -69,6 +75,25 @@ struct ScanCommand: ParsableCommand {
         let registry = try BuiltinChecks.registry()
         var scanner = Scanner(registry: registry, config: config, context: context)
         scanner.recordEvaluations = output == .junit
+        var policyErrors: [InputError] = []
+        var extraDescriptors: [CheckDescriptor] = []
+        if !policyPaths.isEmpty {
+            let (policies, errors) = loadPolicies(policyPaths)
+            policyErrors = errors
+            var checks = PolicyChecks(policies: policies)
+            if checks.needsNamespaces {
+                // Namespace selectors need the namespaces of the whole input first.
+                let loader = ManifestLoader()
+                let objects = loader.expand(paths).files.flatMap { loader.load(file: $0).objects }
+                checks = PolicyChecks(policies: policies, namespaces: PolicyChecks.namespaces(in: objects))
+            }
+            let evaluate = checks
+            scanner.additionalChecks = { evaluate.findings(for: $0) }
+            extraDescriptors = policies.bindings.map {
+                PolicyChecks.descriptor(
+                    for: PolicyViolation(engine: "ValidatingAdmissionPolicy", policy: $0.policyName, binding: $0.name, message: "", actions: $0.actions))
+            }
+        }
         let showProgress = isatty(STDERR_FILENO) == 1
         if showProgress {
             scanner.progress = { done, total in
@@ -76,9 +101,12 @@ struct ScanCommand: ParsableCommand {
                 writeErr("\rscanning: \(done)/\(total) files" + (done == total ? "\r\u{1B}[K" : ""))
             }
         }
-        let report = scanner.scan(paths: paths)
+        var report = scanner.scan(paths: paths)
+        // A policy that cannot be loaded is an input error; the others were evaluated.
+        report.inputErrors += policyErrors
         let start = DispatchTime.now().uptimeNanoseconds
-        let code = emit(report, format: output, registry: registry, color: outputOptions.useColor, failOn: failOn)
+        let code = emit(
+            report, format: output, descriptors: registry.descriptors + extraDescriptors, color: outputOptions.useColor, failOn: failOn)
         if ProcessInfo.processInfo.environment["BRIGHTKEYS_TIMING"] != nil {
             for (phase, seconds) in report.timings { writeErr("timing: \(phase) \(String(format: "%.3f", seconds)) s\n") }
             writeErr("timing: report \(String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)) s\n")
@@ -90,14 +118,14 @@ struct ScanCommand: ParsableCommand {
 
 /// Writes a scan report in the chosen format and exits as every scanning command promises.
 /// Returns the exit code.
-func emit(_ report: ScanReport, format output: ScanFormat, registry: CheckRegistry, color: Bool, failOn: Severity) -> Int32 {
+func emit(_ report: ScanReport, format output: ScanFormat, descriptors: [CheckDescriptor], color: Bool, failOn: Severity) -> Int32 {
     switch output {
     case .text:
         writeOut(TextReporter(color: color).render(report))
     case .json:
         writeOut(JSONReporter.render(report))
     case .sarif:
-        writeOut(SARIFReporter.render(report, descriptors: registry.descriptors, version: BrightKeys.version))
+        writeOut(SARIFReporter.render(report, descriptors: descriptors, version: BrightKeys.version))
     case .junit:
         writeOut(JUnitReporter.render(report))
     }
@@ -109,4 +137,20 @@ func emit(_ report: ScanReport, format output: ScanFormat, registry: CheckRegist
     if report.findings.contains(where: { $0.severity >= failOn }) { return 1 }
     if !report.inputErrors.isEmpty { return 2 }
     return 0
+}
+
+/// Loads CEL policy files: problems become input errors (file:line), the rest is used.
+func loadPolicies(_ paths: [String]) -> (AdmissionPolicySet, [InputError]) {
+    let loader = ManifestLoader()
+    let (files, expandErrors) = loader.expand(paths)
+    var errors = expandErrors
+    var objects: [KubeObject] = []
+    for file in files {
+        let loaded = loader.load(file: file)
+        errors += loaded.errors
+        objects += loaded.objects
+    }
+    let (policies, problems) = AdmissionPolicySet.load(objects)
+    errors += problems.map { InputError(file: $0.file, position: SourcePosition(line: $0.line, column: 1), message: $0.message) }
+    return (policies, errors)
 }

@@ -45,6 +45,11 @@ struct WebhookCommand: ParsableCommand {
         @Option(name: .customLong("namespaces"), help: "Read Namespace objects from this file instead of the API server (tests, offline).")
         var namespacesFile: String?
 
+        @Option(
+            name: .customLong("policy"),
+            help: "ValidatingAdmissionPolicy files or directories (with bindings and parameter objects), evaluated as the API server would.")
+        var policyPaths: [String] = []
+
         @Option(name: .customLong("log-level"), help: "debug (every decision), info (denials and warnings), warning or error.")
         var logLevel = "info"
 
@@ -83,7 +88,13 @@ struct WebhookCommand: ParsableCommand {
                 writeErr("cannot load the TLS certificate or key (\(tlsCert), \(tlsKey)): \(error)\n")
                 throw ExitCode(2)
             }
-            let admitter = try Admitter(registry: BuiltinChecks.registry(), config: config, namespaces: namespaces)
+            let (policies, policyErrors) = loadPolicies(policyPaths)
+            if !policyErrors.isEmpty {
+                // A webhook must not start with part of its policy silently missing.
+                for error in policyErrors { writeErr(error.description + "\n") }
+                throw ExitCode(2)
+            }
+            let admitter = try Admitter(registry: BuiltinChecks.registry(), config: config, namespaces: namespaces, policies: policies)
             var configuration = AdmissionWebhookConfiguration(
                 host: host, port: port, certificates: certificates, clientCA: clientCA, admitter: admitter, logger: logger)
             configuration.metricsAddress = metricsListen.flatMap(split).map { (host: $0.0, port: $0.1) }
