@@ -49,6 +49,7 @@ let package = Package(
         .executableTarget(name: "cel-conformance", dependencies: ["CEL"]),
         .executableTarget(name: "cel-bench", dependencies: ["CEL"]),
         .testTarget(name: "CELTests", dependencies: ["CEL"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CEL", "KubeModel"], exclude: ["Fixtures"]),
         // The only target that imports Hummingbird: TLS servers' wiring, nothing else.
         .target(
             name: "Servers",
@@ -75,7 +76,7 @@ let package = Package(
             name: "brightkeys",
             dependencies: [
                 "KubeModel", "BrightKeysCore", "PodSecurity", "Checks", "Reporters", "RBACAnalysis", "NetworkAnalysis", "NodeBenchmark", "AuditLog", "Servers",
-                "Admission", "WebhookDeploy",
+                "Admission", "WebhookDeploy", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
