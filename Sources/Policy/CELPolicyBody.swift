@@ -84,7 +84,7 @@ struct CELPolicyExpression: Sendable {
             errors.append(
                 PolicyEngineError(
                     file: file, line: node.line + max(0, error.line - 1),
-                    message: "\(what): \(path) does not compile (\(at) of the expression): \(error.message): \(source.debugDescription)"))
+                    message: "\(what): \(path) does not compile (\(at) of the expression): \(error.message): \(quoted(source))"))
             return nil
         }
     }
@@ -241,6 +241,11 @@ struct CELPolicyBody: Sendable {
         if let message = validation.message, !message.isEmpty { return message }
         return "failed expression: \(validation.expression.source)"
     }
+}
+
+/// Text in double quotes, with newlines and quotes escaped (not Swift's `\'`).
+func quoted(_ text: String) -> String {
+    "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
 }
 
 /// Shell-style matching with `*` (any run) and `?` (one character), as Kyverno and Gatekeeper

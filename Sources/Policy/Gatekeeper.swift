@@ -195,7 +195,7 @@ public struct GatekeeperPolicySet: Sendable {
             errors.append(
                 PolicyEngineError(
                     file: object.file, line: spec?.keyPosition("enforcementAction")?.line ?? object.line,
-                    message: "\(what): unknown enforcementAction \(other.debugDescription) (use deny, dryrun, warn or scoped)"))
+                    message: "\(what): unknown enforcementAction \(quoted(other)) (use deny, dryrun, warn or scoped)"))
             return nil
         }
         return GatekeeperConstraint(

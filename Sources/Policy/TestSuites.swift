@@ -257,7 +257,7 @@ struct KyvernoTestRun {
         guard KyvernoRuleResult.Status(rawValue: expected) != nil else {
             report.errors.append(
                 PolicyEngineError(
-                    file: suite.file, line: entry.line, message: "result \(expected.debugDescription) is not one of pass, fail, skip, warn, error"))
+                    file: suite.file, line: entry.line, message: "result \(quoted(expected)) is not one of pass, fail, skip, warn, error"))
             return
         }
         guard let policy = policies.policies.first(where: { $0.qualifiedName == policyName || $0.name == policyName }) else {
@@ -388,7 +388,7 @@ struct GatorSuiteRun {
                 if let problem = Self.check(assertion, messages: messages) { problems.append(problem) }
             }
             if item["assertions"]?.items.isEmpty ?? true { problems.append("the case has no assertions") }
-            let got = messages.isEmpty ? "no violations" : "violations: " + messages.map(\.debugDescription).joined(separator: ", ")
+            let got = messages.isEmpty ? "no violations" : "violations: " + messages.map(quoted).joined(separator: ", ")
             outcome(problems.isEmpty ? .pass : .fail, caseName, problems.isEmpty ? got : problems.joined(separator: "; ") + " (\(got))")
         }
     }
@@ -416,9 +416,9 @@ struct GatorSuiteRun {
         var matching = messages
         var about = ""
         if let pattern = assertion["message"]?.scalarText, !pattern.isEmpty {
-            guard let regex = try? NSRegularExpression(pattern: pattern) else { return "message \(pattern.debugDescription) is not a valid regular expression" }
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { return "message \(quoted(pattern)) is not a valid regular expression" }
             matching = messages.filter { regex.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }
-            about = " matching \(pattern.debugDescription)"
+            about = " matching \(quoted(pattern))"
         }
         let want = assertion["violations"]
         switch want?.bool ?? nil {
@@ -430,7 +430,7 @@ struct GatorSuiteRun {
         case "yes": return matching.isEmpty ? "want violations\(about), got none" : nil
         case "no": return matching.isEmpty ? nil : "want no violations\(about), got \(matching.count)"
         case let text:
-            guard let count = Int(text), count >= 0 else { return "violations must be yes, no or a count, not \(text.debugDescription)" }
+            guard let count = Int(text), count >= 0 else { return "violations must be yes, no or a count, not \(quoted(text))" }
             return matching.count == count ? nil : "want \(count) violations\(about), got \(matching.count)"
         }
     }
