@@ -49,6 +49,7 @@ let package = Package(
         .executableTarget(name: "cel-conformance", dependencies: ["CEL"]),
         .executableTarget(name: "cel-bench", dependencies: ["CEL"]),
         .testTarget(name: "CELTests", dependencies: ["CEL"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "CEL", "KubeModel"], exclude: ["Fixtures"]),
         // The only target that imports Hummingbird: TLS servers' wiring, nothing else.
         .target(
             name: "Servers",

@@ -36,7 +36,8 @@ for index in range(0, len(files), 200):
         pss[f'{result["file"]}:{result["line"]}'] = result["allowed"]
     out = json.loads(run(BIN, "scan", "--format", "json", "--pss-level", "restricted", *chunk).stdout)
     for finding in out["findings"]:
-        scan_findings.setdefault((finding["file"], finding["object"]), []).append(finding["checkId"])
+        key = (finding["file"], finding["kind"], finding["namespace"], finding["name"])
+        scan_findings.setdefault(key, []).append(finding["checkId"])
 
 namespaces = os.path.join(work, "ns.yaml")
 with open(namespaces, "w") as f:
@@ -68,10 +69,10 @@ def decide(connection, body):
     assert response.status == 200, (response.status, data[:200])
     return json.loads(data)["response"]
 
-def object_name(review):
+def object_key(file, review):
     request = review["request"]
-    namespace = request["object"].get("metadata", {}).get("namespace", "")
-    return f'{request["kind"]["kind"]} {namespace + "/" if namespace else ""}{request["name"]}'
+    metadata = request["object"].get("metadata") or {}
+    return (file, request["kind"]["kind"], metadata.get("namespace") or "", request["name"])
 
 runs = [
     ("pss", "admission:\n  enforce: none\n  warn: none\n  audit: none\n  podSecurity:\n    enforceOnWorkloads: true\n"),
@@ -90,7 +91,7 @@ for label, config in runs:
             expected_allowed = pss[uid]
         else:
             file = uid.rsplit(":", 1)[0]
-            checks = [c for c in scan_findings.get((file, object_name(review)), []) if not c.startswith(CLUSTER_CHECK_PREFIXES)]
+            checks = [c for c in scan_findings.get(object_key(file, review), []) if not c.startswith(CLUSTER_CHECK_PREFIXES)]
             expected_allowed = not checks
         got = decide(connection, body)["allowed"]
         total += 1

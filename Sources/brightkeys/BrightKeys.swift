@@ -12,7 +12,7 @@ struct BrightKeys: ParsableCommand {
         version: version,
         subcommands: [
             ScanCommand.self, PSSCommand.self, ChecksCommand.self, RBACCommand.self, NetpolCommand.self, NodeCommand.self, AuditLogCommand.self,
-            WebhookCommand.self, CELCommand.self,
+            WebhookCommand.self, CELCommand.self, PolicyCommand.self,
         ]
     )
 
