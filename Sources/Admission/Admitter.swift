@@ -39,10 +39,11 @@ public struct Admitter: Sendable {
     /// main resource, `ephemeralcontainers`, `resize`, a future one) is evaluated.
     static let ignoredPodSubresources: Set<String> = ["exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"]
 
-    /// ValidatingAdmissionPolicies from `--policy` files, evaluated as the API server would.
-    public let policies: AdmissionPolicySet
+    /// CEL policies from `--policy` files (ValidatingAdmissionPolicy as the API server evaluates
+    /// it, Kyverno, Gatekeeper).
+    public let policies: CELPolicies
 
-    public init(registry: CheckRegistry, config: ScanConfig, namespaces: any NamespaceSource, policies: AdmissionPolicySet = AdmissionPolicySet()) throws {
+    public init(registry: CheckRegistry, config: ScanConfig, namespaces: any NamespaceSource, policies: CELPolicies = CELPolicies()) throws {
         // The Pod Security controls act through the namespace labels, not the thresholds.
         let own = try CheckRegistry(registry.checks.filter { $0.descriptor.pssControl == nil })
         let catalog = WorkloadCatalog(extra: config.podSpecPaths)

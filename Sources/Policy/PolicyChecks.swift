@@ -5,25 +5,24 @@ import KubeModel
 /// each violation becomes a finding at the object's `file:line`, its severity from the binding's
 /// actions (Deny: high, Warn: medium, Audit: low).
 public struct PolicyChecks: Sendable {
-    public let policies: AdmissionPolicySet
+    public let policies: CELPolicies
     /// Namespace objects by name, for `namespaceObject` and namespace selectors.
     public let namespaces: [String: Node]
 
-    public init(policies: AdmissionPolicySet, namespaces: [String: Node] = [:]) {
+    public init(policies: CELPolicies, namespaces: [String: Node] = [:]) {
         self.policies = policies
         self.namespaces = namespaces
     }
 
     /// Whether any policy or binding selects by namespace labels (then the namespaces of the
     /// whole input are worth collecting first).
-    public var needsNamespaces: Bool {
-        policies.policies.values.contains { $0.matchConstraints.namespaceSelector != nil }
-            || policies.bindings.contains { $0.matchResources?.namespaceSelector != nil }
-    }
+    public var needsNamespaces: Bool { policies.selectsNamespaces }
 
     public func findings(for object: KubeObject) -> [(descriptor: CheckDescriptor, findings: [Finding])] {
         // Parameter objects and the policies themselves are not admitted objects.
-        guard object.group != "admissionregistration.k8s.io", !object.kind.isEmpty else { return [] }
+        guard object.group != "admissionregistration.k8s.io", !KyvernoPolicySet.isPolicy(object), !GatekeeperPolicySet.isTemplate(object),
+            !GatekeeperPolicySet.isConstraint(object), !object.kind.isEmpty
+        else { return [] }
         let request = PolicyRequest.create(object, namespaceObject: object.namespace.isEmpty ? nil : namespaces[object.namespace])
         let verdict = policies.evaluate(request)
         var grouped: [(descriptor: CheckDescriptor, findings: [Finding])] = []

@@ -56,7 +56,9 @@ struct ScanCommand: ParsableCommand {
 
     @Option(
         name: .customLong("policy"),
-        help: "ValidatingAdmissionPolicy files or directories (with bindings and parameter objects); each object is evaluated as a CREATE request.")
+        help:
+            "CEL policy files or directories: ValidatingAdmissionPolicies with bindings, Kyverno CEL policies, Gatekeeper K8sNativeValidation templates with constraints, and parameter objects; each object is evaluated as a CREATE request."
+    )
     var policyPaths: [String] = []
 
     @OptionGroup var outputOptions: OutputOptions
@@ -89,10 +91,7 @@ struct ScanCommand: ParsableCommand {
             }
             let evaluate = checks
             scanner.additionalChecks = { evaluate.findings(for: $0) }
-            extraDescriptors = policies.bindings.map {
-                PolicyChecks.descriptor(
-                    for: PolicyViolation(engine: "ValidatingAdmissionPolicy", policy: $0.policyName, binding: $0.name, message: "", actions: $0.actions))
-            }
+            extraDescriptors = policies.descriptorSeeds.map(PolicyChecks.descriptor(for:))
         }
         let showProgress = isatty(STDERR_FILENO) == 1
         if showProgress {
@@ -140,7 +139,7 @@ func emit(_ report: ScanReport, format output: ScanFormat, descriptors: [CheckDe
 }
 
 /// Loads CEL policy files: problems become input errors (file:line), the rest is used.
-func loadPolicies(_ paths: [String]) -> (AdmissionPolicySet, [InputError]) {
+func loadPolicies(_ paths: [String]) -> (CELPolicies, [InputError]) {
     let loader = ManifestLoader()
     let (files, expandErrors) = loader.expand(paths)
     var errors = expandErrors
@@ -150,7 +149,7 @@ func loadPolicies(_ paths: [String]) -> (AdmissionPolicySet, [InputError]) {
         errors += loaded.errors
         objects += loaded.objects
     }
-    let (policies, problems) = AdmissionPolicySet.load(objects)
+    let (policies, problems) = CELPolicies.load(objects)
     errors += problems.map { InputError(file: $0.file, position: SourcePosition(line: $0.line, column: 1), message: $0.message) }
     return (policies, errors)
 }

@@ -21,7 +21,7 @@ struct PolicyAgreementTests {
     }
 
     @Test func scanAndWebhookAgreeOnTheExamplePolicies() async throws {
-        let (policies, errors) = AdmissionPolicySet.load(Self.load("examples/policies/vap/policies.yaml"))
+        let (policies, errors) = CELPolicies.load(Self.load("examples/policies/vap/policies.yaml"))
         #expect(errors.isEmpty)
         let objects = Self.load("examples/policies/vap/workloads.yaml")
         let checks = PolicyChecks(policies: policies, namespaces: PolicyChecks.namespaces(in: objects))
@@ -42,8 +42,33 @@ struct PolicyAgreementTests {
         #expect(verdicts == ["good": "allowed", "from-docker-hub": "denied", "root-in-sandbox": "warned", "api": "denied"])
     }
 
+    @Test(arguments: [
+        ("examples/policies/kyverno", "examples/policies/kyverno/resources.yaml"),
+        ("examples/policies/gatekeeper", "examples/policies/gatekeeper/samples"),
+    ])
+    func kyvernoAndGatekeeperPoliciesAgreeToo(_ policyPath: String, _ resourcePath: String) async throws {
+        let (policies, errors) = CELPolicies.load(Self.load(policyPath))
+        #expect(errors.isEmpty)
+        #expect(!policies.isEmpty)
+        let objects = Self.load(resourcePath)
+        let checks = PolicyChecks(policies: policies, namespaces: PolicyChecks.namespaces(in: objects))
+        // Every namespace the objects use exists (unlabelled unless defined among them), as in a cluster.
+        var labels = StaticNamespaces(objects: objects).labels
+        for object in objects where !object.namespace.isEmpty && labels[object.namespace] == nil { labels[object.namespace] = [:] }
+        let admitter = try Admitter(
+            registry: BuiltinChecks.registry(), config: ScanConfig(), namespaces: StaticNamespaces(labels: labels), policies: policies)
+        var denied = 0
+        for object in objects where object.kind != "Namespace" || object.name != "" {
+            let found = checks.findings(for: object).flatMap(\.findings)
+            let response = await admitter.review(Self.request(for: object)).response
+            #expect(response.allowed == !found.contains { $0.severity == .high }, "\(object.displayName): \(response.status?.message ?? "")")
+            if !response.allowed { denied += 1 }
+        }
+        #expect(denied > 0)
+    }
+
     @Test func theAPIServersWordingForDenialsWarningsAndAudit() async throws {
-        let (policies, _) = AdmissionPolicySet.load(Self.load("examples/policies/vap/policies.yaml"))
+        let (policies, _) = CELPolicies.load(Self.load("examples/policies/vap/policies.yaml"))
         let objects = Self.load("examples/policies/vap/workloads.yaml")
         let admitter = try Admitter(
             registry: BuiltinChecks.registry(), config: ScanConfig(), namespaces: StaticNamespaces(objects: objects), policies: policies)
