@@ -225,7 +225,15 @@ struct Compiler {
             displayName = qualifiedName
         } else if let target {
             compiledArgs = [compile(target)] + args.map { compile($0) }
-            fn = Builtins.members[name]
+            let builtin = Builtins.members[name]
+            let member = name
+            // Objects with their own methods answer first; everything else goes to the built-ins.
+            fn = { args in
+                if case .object(let callable as any CELCallable)? = args.first, let result = callable.call(member, Array(args.dropFirst())) {
+                    return result
+                }
+                return builtin?(args) ?? .error(CELError("unbound function: \(member)"))
+            }
             displayName = name
         } else {
             compiledArgs = args.map { compile($0) }

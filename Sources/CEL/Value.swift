@@ -113,6 +113,13 @@ extension CELObject {
     public func compare(to other: any CELObject) -> Int? { nil }
 }
 
+/// An object whose methods are defined outside this library (Kubernetes' `authorizer`): a call
+/// `receiver.name(args)` on it is answered by `call`, before any built-in of that name.
+public protocol CELCallable: CELObject {
+    /// The result, or nil when the object has no method `member` taking these arguments.
+    func call(_ member: String, _ args: [CELValue]) -> CELValue?
+}
+
 /// A point in time: seconds since the Unix epoch and nanoseconds within that second.
 public struct CELTimestamp: Sendable, Hashable, Comparable {
     public var seconds: Int64

@@ -1,4 +1,5 @@
 import KubeModel
+import RBACAnalysis
 
 /// Every CEL policy given with `--policy`: ValidatingAdmissionPolicies with their bindings,
 /// Kyverno CEL policies and Gatekeeper K8sNativeValidation templates with their constraints, and
@@ -21,6 +22,9 @@ public struct CELPolicies: Sendable {
         let (kyverno, kyvernoErrors) = KyvernoPolicySet.load(objects)
         let (gatekeeper, gatekeeperErrors) = GatekeeperPolicySet.load(objects)
         set.admission = admission
+        let rbacKinds: Set<String> = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
+        let rbacObjects = objects.filter { $0.group == "rbac.authorization.k8s.io" && rbacKinds.contains($0.kind) }
+        if !rbacObjects.isEmpty { set.admission.rbac = Authorizer(policy: PolicySet(objects: rbacObjects)) }
         set.kyverno = kyverno
         set.gatekeeper = gatekeeper
         set.context = PolicyContext(objects: objects)

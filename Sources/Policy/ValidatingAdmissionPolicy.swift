@@ -1,6 +1,7 @@
 import CEL
 import Foundation
 import KubeModel
+import RBACAnalysis
 
 /// A problem with a policy file: where, and what (an expression's column included).
 public struct PolicyLoadError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -288,6 +289,8 @@ public struct AdmissionPolicySet: Sendable {
     public private(set) var policies: [String: ValidatingAdmissionPolicy] = [:]
     public private(set) var bindings: [PolicyBinding] = []
     public private(set) var params: [KubeObject] = []
+    /// Answers the `authorizer` variable: the RBAC objects among the policy files.
+    public var rbac: Authorizer?
 
     public init() {}
 
@@ -334,6 +337,8 @@ public struct AdmissionPolicySet: Sendable {
         let base: [String: CELValue] = [
             "object": request.object.map(CELValue.init(node:)) ?? .null, "oldObject": request.oldObject.map(CELValue.init(node:)) ?? .null,
             "request": request.celRequest, "namespaceObject": request.namespaceObject.map(CELValue.init(node:)) ?? .null,
+            "authorizer": rbac.map { .object(CELAuthorizer(rbac: $0, user: UserInfo(name: request.username, groups: request.userGroups))) }
+                ?? .error(CELError("authorizer: no RBAC objects were given with the policies")),
         ]
         for binding in bindings {
             guard let policy = policies[binding.policyName], policy.matchConstraints.matches(request, requireRules: true),

@@ -146,4 +146,47 @@ struct PolicyAgreementTests {
         #expect(byPolicy["no-host-network"] == "failed expression: !object.spec.?hostNetwork.orValue(false)")
         #expect(byPolicy["bad-regex"]?.contains("resulted in error") == true)
     }
+
+    @Test func theAuthorizerIsAnsweredFromTheRBACObjectsGivenWithThePolicies() throws {
+        let yaml = """
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicy
+            metadata: {name: big-deployments}
+            spec:
+              matchConstraints:
+                resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]
+              validations:
+                - expression: >-
+                    object.spec.replicas <= 3 || authorizer.group('apps').resource('deployments').subresource('scale')
+                    .namespace(object.metadata.namespace).check('update').allowed()
+                  messageExpression: "'only who may scale deployments sets more than 3 replicas, not ' + request.userInfo.username"
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicyBinding
+            metadata: {name: big-deployments}
+            spec: {policyName: big-deployments, validationActions: [Deny]}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: scaler, namespace: shop}
+            rules: [{apiGroups: [apps], resources: [deployments/scale], verbs: [update]}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: scaler, namespace: shop}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: scaler}
+            subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
+            """
+        let (policies, errors) = CELPolicies.load(ManifestLoader().load(bytes: Array(yaml.utf8), file: "p.yaml").objects)
+        #expect(errors.isEmpty)
+        let deployment = Fixture.node("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {replicas: 10}")
+        func verdict(_ user: String) -> PolicyVerdict {
+            policies.evaluate(
+                PolicyRequest(
+                    operation: "CREATE", object: deployment, group: "apps", version: "v1", kind: "Deployment", resource: "deployments", name: "web",
+                    namespace: "shop", username: user))
+        }
+        #expect(verdict("alice").violations.isEmpty)
+        #expect(verdict("bob").violations.map(\.message) == ["only who may scale deployments sets more than 3 replicas, not bob"])
+    }
 }
