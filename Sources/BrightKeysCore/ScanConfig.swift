@@ -179,13 +179,13 @@ public struct ScanConfig: Sendable {
     }
 }
 
-/// Shell-style patterns with `*` and `?`, for names in exemptions.
-enum Glob {
-    static func matchesAny(_ patterns: [String], _ text: String) -> Bool {
+/// Shell-style patterns with `*` and `?`, for names in exemptions and policy matches.
+public enum Glob {
+    public static func matchesAny(_ patterns: [String], _ text: String) -> Bool {
         patterns.isEmpty || patterns.contains { matches($0, text) }
     }
 
-    static func matches(_ pattern: String, _ text: String) -> Bool {
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
         let pattern = Array(pattern)
         let text = Array(text)
         var p = 0

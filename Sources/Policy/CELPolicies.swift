@@ -28,8 +28,7 @@ public struct CELPolicies: Sendable {
         set.kyverno = kyverno
         set.gatekeeper = gatekeeper
         set.context = PolicyContext(objects: objects)
-        let engineErrors = (kyvernoErrors + gatekeeperErrors).map { PolicyLoadError(file: $0.file, line: $0.line, message: $0.message) }
-        return (set, admissionErrors + engineErrors)
+        return (set, admissionErrors + kyvernoErrors + gatekeeperErrors)
     }
 
     /// Whether any engine selects by namespace labels.

@@ -1,3 +1,4 @@
+import BrightKeysCore
 import CEL
 import Foundation
 import KubeModel
@@ -7,21 +8,9 @@ import KubeModel
 // compiled once and evaluated per request. Engine files only decide what applies and what the
 // bindings are.
 
-/// A Kyverno or Gatekeeper policy that cannot be loaded or evaluated: where, and what.
-public struct PolicyEngineError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    /// 1-based; 0 when the problem has no place in a file.
-    public var line: Int
-    public var message: String
-
-    public init(file: String, line: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
-}
+/// A Kyverno or Gatekeeper policy that cannot be loaded or evaluated: where, and what (the
+/// same shape as a ValidatingAdmissionPolicy's problems).
+public typealias PolicyEngineError = PolicyLoadError
 
 /// What evaluating Kyverno or Gatekeeper policies against one request found.
 public struct PolicyEvaluation: Sendable {
@@ -251,31 +240,7 @@ func quoted(_ text: String) -> String {
 /// Shell-style matching with `*` (any run) and `?` (one character), as Kyverno and Gatekeeper
 /// match names and namespaces.
 func wildcardMatch(_ pattern: String, _ text: String) -> Bool {
-    if !pattern.contains("*") && !pattern.contains("?") { return pattern == text }
-    let p = Array(pattern)
-    let t = Array(text)
-    var pi = 0
-    var ti = 0
-    var star = -1
-    var mark = 0
-    while ti < t.count {
-        if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
-            pi += 1
-            ti += 1
-        } else if pi < p.count && p[pi] == "*" {
-            star = pi
-            mark = ti
-            pi += 1
-        } else if star >= 0 {
-            pi = star + 1
-            mark += 1
-            ti = mark
-        } else {
-            return false
-        }
-    }
-    while pi < p.count && p[pi] == "*" { pi += 1 }
-    return pi == p.count
+    Glob.matches(pattern, text)
 }
 
 extension PolicyRequest {

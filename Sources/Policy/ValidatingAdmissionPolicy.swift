@@ -5,9 +5,10 @@ import RBACAnalysis
 
 /// A problem with a policy file: where, and what (an expression's column included).
 public struct PolicyLoadError: Error, Sendable, CustomStringConvertible, Equatable {
-    public let file: String
-    public let line: Int
-    public let message: String
+    public var file: String
+    /// 1-based; 0 when the problem has no place in a file.
+    public var line: Int
+    public var message: String
 
     public init(file: String, line: Int, message: String) {
         self.file = file
@@ -15,7 +16,7 @@ public struct PolicyLoadError: Error, Sendable, CustomStringConvertible, Equatab
         self.message = message
     }
 
-    public var description: String { "\(file):\(line): \(message)" }
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// Several problems at once (every expression of a policy that does not compile).

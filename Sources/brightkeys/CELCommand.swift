@@ -76,52 +76,9 @@ struct CELCommand: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
                 writeOut(String(decoding: data, as: UTF8.self) + "\n")
             case .text:
-                if case .error(let error) = result { writeOut("error: \(error.message)\n") } else { writeOut(CELText.render(result) + "\n") }
+                if case .error(let error) = result { writeOut("error: \(error.message)\n") } else { writeOut(result.literal + "\n") }
             }
             if case .error = result { throw ExitCode(1) }
         }
-    }
-}
-
-/// CEL values written as CEL literals (what a policy author would type).
-enum CELText {
-    static func render(_ value: CELValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let flag): return flag ? "true" : "false"
-        case .int(let number): return String(number)
-        case .uint(let number): return "\(number)u"
-        case .double(let number):
-            if number.isNaN { return "double(\"NaN\")" }
-            if number.isInfinite { return number > 0 ? "double(\"Infinity\")" : "double(\"-Infinity\")" }
-            return number == number.rounded() && abs(number) < 1e16 ? String(format: "%.1f", number) : String(number)
-        case .string(let text): return quote(text)
-        case .bytes(let bytes): return "b" + quote(String(decoding: bytes, as: UTF8.self))
-        case .list(let items): return "[" + items.map(render).joined(separator: ", ") + "]"
-        case .map(let map):
-            return "{" + zip(map.keys, map.values).map { "\(render($0.value)): \(render($1))" }.joined(separator: ", ") + "}"
-        case .type(let type): return type.name
-        case .optional(let inner): return inner.map { "optional.of(\(render($0)))" } ?? "optional.none()"
-        default:
-            if let json = value.toProtoJSON() as? [String: Any], let data = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]) {
-                return String(decoding: data, as: UTF8.self)
-            }
-            return "\(value)"
-        }
-    }
-
-    static func quote(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\t": output += "\\t"
-            case "\r": output += "\\r"
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
     }
 }
