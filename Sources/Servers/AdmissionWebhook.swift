@@ -126,24 +126,21 @@ public enum AdmissionWebhookServer {
         let maxBody = configuration.maxBodyBytes
         let limit = configuration.inFlight
         let validate: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
-            guard limit.acquire() else {
-                metrics.add("brightkeys_admission_throttled_total", help: help["brightkeys_admission_throttled_total"] ?? "")
-                var response = reply(.text(429, "too many requests in flight; retry"))
-                response.headers[.retryAfter] = "1"
-                return response
-            }
-            defer { limit.release() }
-            var request = request
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.collectBody(upTo: maxBody)
-            } catch is NIOTooManyBytesError {
-                metrics.add("brightkeys_admission_oversized_total", help: help["brightkeys_admission_oversized_total"] ?? "")
-                return reply(.text(413, "request entity is too large; limit is \(maxBody) bytes"))
-            }
-            let answer = await handle(
-                body: Array(buffer.readableBytesView), contentType: request.headers[.contentType], configuration: configuration, metrics: metrics)
-            return reply(answer)
+            try await Intake.receive(
+                request, limit: limit, maxBody: maxBody,
+                refuse: { refusal in
+                    switch refusal {
+                    case .busy:
+                        metrics.add("brightkeys_admission_throttled_total", help: help["brightkeys_admission_throttled_total"] ?? "")
+                        return reply(.text(429, "too many requests in flight; retry"))
+                    case .tooLarge:
+                        metrics.add("brightkeys_admission_oversized_total", help: help["brightkeys_admission_oversized_total"] ?? "")
+                        return reply(.text(413, "request entity is too large; limit is \(maxBody) bytes"))
+                    }
+                },
+                handle: { body, request in
+                    reply(await handle(body: body, contentType: request.headers[.contentType], configuration: configuration, metrics: metrics))
+                })
         }
         for path in ["validate", "validate/pods", "validate/workloads"] { router.post(RouterPath(path), use: validate) }
         addProbes(to: router, metrics: metrics, ready: ready)
@@ -156,20 +153,9 @@ public enum AdmissionWebhookServer {
             router: router, server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "brightkeys"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) }, logger: configuration.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            if let address = configuration.metricsAddress {
-                let probes = Router()
-                addProbes(to: probes, metrics: metrics, ready: ready)
-                let plain = Application(
-                    router: probes, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "brightkeys"),
-                    logger: configuration.logger)
-                group.addTask { try await plain.runService() }
-            }
-            // Either listener stopping (a signal, or a bind failure) stops the other.
-            try await group.next()
-            group.cancelAll()
-        }
+        let probes = Router()
+        addProbes(to: probes, metrics: metrics, ready: ready)
+        try await Intake.run(app, probes: probes, at: configuration.metricsAddress, logger: configuration.logger)
     }
 
     static func addProbes(to router: Router<BasicRequestContext>, metrics: ServerMetrics, ready: @escaping @Sendable () -> Bool) {

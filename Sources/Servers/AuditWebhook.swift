@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import KubeModel
+import Logging
 import NIOCore
 import NIOSSL
 
@@ -96,23 +97,22 @@ public enum AuditWebhookServer {
         let maxBody = configuration.maxBodyBytes
         let limit = configuration.admission
         let receive: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
-            guard limit.acquire() else {
-                metrics.add("brightkeys_audit_throttled_total", help: help["brightkeys_audit_throttled_total"] ?? "")
-                var response = text(429, "too many batches in flight; retry\n")
-                response.headers[.retryAfter] = "1"
-                return response
-            }
-            defer { limit.release() }
-            var request = request
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.collectBody(upTo: maxBody)
-            } catch is NIOTooManyBytesError {
-                metrics.add("brightkeys_audit_oversized_total", help: help["brightkeys_audit_oversized_total"] ?? "")
-                return text(413, "request body larger than \(maxBody) bytes\n")
-            }
-            let (status, message) = handle(body: Array(buffer.readableBytesView), configuration: configuration, metrics: metrics)
-            return text(status, message + "\n")
+            try await Intake.receive(
+                request, limit: limit, maxBody: maxBody,
+                refuse: { refusal in
+                    switch refusal {
+                    case .busy:
+                        metrics.add("brightkeys_audit_throttled_total", help: help["brightkeys_audit_throttled_total"] ?? "")
+                        return text(429, "too many batches in flight; retry\n")
+                    case .tooLarge:
+                        metrics.add("brightkeys_audit_oversized_total", help: help["brightkeys_audit_oversized_total"] ?? "")
+                        return text(413, "request body larger than \(maxBody) bytes\n")
+                    }
+                },
+                handle: { body, _ in
+                    let (status, message) = handle(body: body, configuration: configuration, metrics: metrics)
+                    return text(status, message + "\n")
+                })
         }
         router.post("/", use: receive)
         router.post("events", use: receive)
@@ -125,19 +125,9 @@ public enum AuditWebhookServer {
         let forwarding = configuration.forwarder.map { forwarder in Task { await forwarder.run(metrics: metrics) } }
         var failure: (any Error)?
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.runService() }
-                if let address = configuration.metricsAddress {
-                    let probes = Router()
-                    addProbes(to: probes, configuration: configuration, metrics: metrics)
-                    let plain = Application(
-                        router: probes, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "brightkeys"))
-                    group.addTask { try await plain.runService() }
-                }
-                // Either listener stopping (a signal, or a bind failure) stops the other.
-                try await group.next()
-                group.cancelAll()
-            }
+            let probes = Router()
+            addProbes(to: probes, configuration: configuration, metrics: metrics)
+            try await Intake.run(app, probes: probes, at: configuration.metricsAddress, logger: Logger(label: "brightkeys.audit"))
         } catch {
             failure = error
         }
