@@ -151,6 +151,7 @@ enum Extensions {
         g.merge(NetworkExt.globals) { a, _ in a }
         g.merge(KubernetesExt.globals) { a, _ in a }
         g.merge(KubernetesTypesExt.globals) { a, _ in a }
+        g.merge(CELFormat.globals) { a, _ in a }
         return g
     }()
 

@@ -26,6 +26,8 @@ struct Offenders {
 
     mutating func add(_ container: ContainerView, _ field: String...) {
         names.append(container.name)
+        // Only the first offender's place is reported: the others need no path.
+        guard first == nil else { return }
         let components = field.flatMap { $0.split(separator: ".").map(String.init) }
         note(path: container.path(components.joined(separator: ".")), line: container.line(components))
     }

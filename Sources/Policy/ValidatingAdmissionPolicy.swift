@@ -396,18 +396,34 @@ public struct AdmissionPolicySet: Sendable {
         }
     }
 
+    /// What one policy may spend on one request across all its expressions (Kubernetes'
+    /// RuntimeCELCostBudget); each expression alone is held to CELOptions' per-call limit.
+    public static let costBudget: Int64 = 10_000_000
+
     func evaluate(_ policy: ValidatingAdmissionPolicy, binding: PolicyBinding, bindings base: [String: CELValue], into verdict: inout PolicyVerdict) {
         func fail(_ message: String) { Self.fail(message, policy, binding, &verdict) }
+        var spent: Int64 = 0
+        var exhausted = false
+        func run(_ expression: CompiledExpression, _ bindings: [String: CELValue]) -> CELValue {
+            if exhausted { return .error(CELError("out of cost budget")) }
+            let (value, cost) = expression.program.evaluateWithCost(bindings: bindings)
+            spent += cost
+            if spent > Self.costBudget {
+                exhausted = true
+                return .error(CELError("validation failed due to running out of cost budget, no further validation rules will be run"))
+            }
+            return value
+        }
         var bindings = base
         // Variables in order, each seeing the ones before it.
         var variables: [(String, CELValue)] = []
         for (name, expression) in policy.variables {
             bindings["variables"] = .object(variables)
-            variables.append((name, expression.program.evaluate(bindings: bindings)))
+            variables.append((name, run(expression, bindings)))
         }
         bindings["variables"] = .object(variables)
         for (name, condition) in policy.matchConditions {
-            switch condition.program.evaluate(bindings: bindings) {
+            switch run(condition, bindings) {
             case .bool(true): continue
             case .bool(false): return
             case .error(let error):
@@ -419,7 +435,8 @@ public struct AdmissionPolicySet: Sendable {
             }
         }
         for validation in policy.validations {
-            switch validation.expression.program.evaluate(bindings: bindings) {
+            if exhausted { break }
+            switch run(validation.expression, bindings) {
             case .bool(true): continue
             case .bool(false):
                 verdict.violations.append(
@@ -431,7 +448,8 @@ public struct AdmissionPolicySet: Sendable {
             }
         }
         for (key, expression) in policy.auditAnnotations {
-            switch expression.program.evaluate(bindings: bindings) {
+            if exhausted { break }
+            switch run(expression, bindings) {
             case .string(let value): verdict.auditAnnotations["\(policy.name)/\(key)"] = value
             case .null: break
             case .error(let error): fail("valueExpression of auditAnnotation \(key) resulted in error: \(error.message)")

@@ -189,4 +189,34 @@ struct PolicyAgreementTests {
         #expect(verdict("alice").violations.isEmpty)
         #expect(verdict("bob").violations.map(\.message) == ["only who may scale deployments sets more than 3 replicas, not bob"])
     }
+
+    @Test func onePolicySpendsAtMostTheCostBudgetOnARequest() throws {
+        // Each validation stays under the per-expression limit; together they exceed the
+        // policy's budget, and evaluation stops with the API server's message.
+        let expensive = "lists.range(650).all(a, lists.range(650).all(b, true))"
+        let validations = Array(repeating: "    - expression: \"\(expensive)\"", count: 14).joined(separator: "\n")
+        let yaml = """
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicy
+            metadata: {name: costly}
+            spec:
+              matchConstraints:
+                resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+              validations:
+            \(validations)
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicyBinding
+            metadata: {name: costly}
+            spec: {policyName: costly, validationActions: [Deny]}
+            """
+        let (policies, errors) = Self.policySet(yaml)
+        #expect(errors.isEmpty)
+        let pod = Fixture.pod(spec: "containers: [{name: a, image: b}]")
+        let verdict = policies.evaluate(PolicyRequest.create(KubeObject(file: "pod.yaml", root: pod), namespaceObject: nil))
+        #expect(
+            verdict.violations.map(\.message) == [
+                "expression '\(expensive)' resulted in error: validation failed due to running out of cost budget, no further validation rules will be run"
+            ])
+    }
 }
