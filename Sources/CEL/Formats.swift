@@ -26,37 +26,36 @@ struct CELFormat: CELCallable, Hashable {
         text.range(of: "^(?:\(pattern))$", options: .regularExpression) != nil
     }
 
-    static func dns1123Label(_ text: String) -> [String] {
+    /// A length limit and a whole-string pattern, each failing with its own message.
+    static func checked(_ text: String, maxLength: Int, pattern: String, message: String) -> [String] {
         var errors: [String] = []
-        if text.count > 63 { errors.append("must be no more than 63 characters") }
-        if !whole(dns1123LabelPattern, text) {
-            errors.append(
-                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '\(dns1123LabelPattern)')"
-            )
-        }
+        if text.count > maxLength { errors.append("must be no more than \(maxLength) characters") }
+        if !whole(pattern, text) { errors.append(message + " regex used for validation is '\(pattern)')") }
         return errors
+    }
+
+    static func dns1123Label(_ text: String) -> [String] {
+        checked(
+            text, maxLength: 63, pattern: dns1123LabelPattern,
+            message:
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc',"
+        )
     }
 
     static func dns1123Subdomain(_ text: String) -> [String] {
-        var errors: [String] = []
-        if text.count > 253 { errors.append("must be no more than 253 characters") }
-        if !whole(dns1123SubdomainPattern, text) {
-            errors.append(
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '\(dns1123SubdomainPattern)')"
-            )
-        }
-        return errors
+        checked(
+            text, maxLength: 253, pattern: dns1123SubdomainPattern,
+            message:
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com',"
+        )
     }
 
     static func dns1035Label(_ text: String) -> [String] {
-        var errors: [String] = []
-        if text.count > 63 { errors.append("must be no more than 63 characters") }
-        if !whole(dns1035LabelPattern, text) {
-            errors.append(
-                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '\(dns1035LabelPattern)')"
-            )
-        }
-        return errors
+        checked(
+            text, maxLength: 63, pattern: dns1035LabelPattern,
+            message:
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123',"
+        )
     }
 
     /// generateName prefixes: a trailing '-' is allowed (the generated suffix follows it).
@@ -92,14 +91,11 @@ struct CELFormat: CELCallable, Hashable {
     }
 
     static func labelValue(_ text: String) -> [String] {
-        var errors: [String] = []
-        if text.count > 63 { errors.append("must be no more than 63 characters") }
-        if !whole(labelValuePattern, text) {
-            errors.append(
-                "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '\(labelValuePattern)')"
-            )
-        }
-        return errors
+        checked(
+            text, maxLength: 63, pattern: labelValuePattern,
+            message:
+                "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345',"
+        )
     }
 
     static func date(_ text: String, pattern: String, what: String) -> [String] {
