@@ -7,6 +7,11 @@ struct Compiler {
     var maxSlots = 0
     var refs: [GlobalRef] = []
     var refSlots: [String: Int] = [:]
+    /// With `kubernetesVersion`: the first thing the environment does not declare, as cel-go's
+    /// parser (syntax) or checker (functions, macros) would report it. Either fails the whole
+    /// expression, as it fails to compile in Kubernetes.
+    var syntaxError: CELError?
+    var checkError: CELError?
 
     init(options: CELOptions) { self.options = options }
 
@@ -86,14 +91,19 @@ struct Compiler {
             if !name.hasPrefix("."), let slot = local(name) { return { act in act.slots[slot] } }
             return globalRef([name])
         case .select(let operand, let field, let testOnly, let optional):
+            if optional && !options.enables(KubernetesVersions.optionalsAndQuantity) { return unsupportedSyntax(".?") }
             if !testOnly && !optional, let path = qualifiedPath(e) { return globalRef(path) }
             let o = compile(operand)
             if testOnly { return { act in hasField(o(act), field) } }
             if optional { return { act in optionalSelect(o(act), field) } }
             return { act in selectField(o(act), field) }
         case .list(let items, let optional):
+            if optional.contains(true) && !options.enables(KubernetesVersions.optionalsAndQuantity) { return unsupportedSyntax("?") }
             return compileList(items.map { compile($0) }, optional)
         case .map(let entries):
+            if entries.contains(where: \.optional) && !options.enables(KubernetesVersions.optionalsAndQuantity) {
+                return unsupportedSyntax("?")
+            }
             let ks = entries.map { compile($0.key) }
             let vs = entries.map { compile($0.value) }
             return compileMap(ks, vs, entries.map(\.optional))
@@ -152,6 +162,7 @@ struct Compiler {
     }
 
     mutating func compileComprehension(_ c: Comprehension) -> Eval {
+        if let (name, version) = KubernetesVersions.macro(c), !options.enables(version) { return undeclared(name, [c.range]) }
         let range = compile(c.range)
         let s1 = allocSlot()
         scopes.append((c.var1, s1))
@@ -196,7 +207,10 @@ struct Compiler {
                 }
             default: break
             }
-            if let op = Builtins.binaryOperators[name], args.count == 2 {
+            if name == "_[?_]" && !options.enables(KubernetesVersions.optionalsAndQuantity) { return unsupportedSyntax("[?") }
+            if let builtin = Builtins.binaryOperators[name], args.count == 2 {
+                let crossTypeNumeric = options.enables(KubernetesVersions.optionalsAndQuantity) || !["_<_", "_<=_", "_>_", "_>=_"].contains(name)
+                let op = crossTypeNumeric ? builtin : withoutCrossTypeNumericComparisons(name, builtin)
                 let a = compile(args[0])
                 let b = compile(args[1])
                 return { act in
@@ -215,6 +229,17 @@ struct Compiler {
             let n = (path + [name]).joined(separator: ".")
             let plain = n.hasPrefix(".") ? String(n.dropFirst()) : n
             if Builtins.globals[plain] != nil { qualifiedName = plain }
+        }
+        // Functions the Kubernetes base environment does not declare at the requested version.
+        if options.kubernetesVersion != nil {
+            if let qualifiedName {
+                if !options.enables(KubernetesVersions.introduced(global: qualifiedName)) { return undeclared(qualifiedName, args) }
+            } else if let target {
+                if !options.enables(KubernetesVersions.introduced(member: name)) { return undeclared(name, [target] + args) }
+            } else {
+                let plain = name.hasPrefix(".") ? String(name.dropFirst()) : name
+                if !options.enables(KubernetesVersions.introduced(global: plain)) { return undeclared(plain, args) }
+            }
         }
         let compiledArgs: [Eval]
         let fn: BuiltinFn?
@@ -299,6 +324,38 @@ struct Compiler {
                 if let firstError { return firstError }
                 return chargeResult(act, fn(vals))
             }
+        }
+    }
+}
+
+extension Compiler {
+    /// What cel-go's checker reports for a function or macro its environment does not declare.
+    /// The operands are compiled first, as the checker visits them first, so that the error
+    /// recorded is the first one cel-go would report.
+    mutating func undeclared(_ name: String, _ operands: [Expr]) -> Eval {
+        for e in operands { _ = compile(e) }
+        let err = CELError("undeclared reference to '\(name)' (in container '\(options.container)')")
+        if checkError == nil { checkError = err }
+        return { _ in .error(err) }
+    }
+
+    /// What cel-go's parser reports for optional syntax when optional types are not enabled.
+    mutating func unsupportedSyntax(_ syntax: String) -> Eval {
+        let err = CELError("unsupported syntax '\(syntax)'")
+        if syntaxError == nil { syntaxError = err }
+        return { _ in .error(err) }
+    }
+}
+
+/// Before CrossTypeNumericComparisons (Kubernetes 1.28) `<`, `<=`, `>` and `>=` are declared
+/// only for operands of the same numeric type.
+func withoutCrossTypeNumericComparisons(_ name: String, _ op: @escaping BinaryFn) -> BinaryFn {
+    return { a, b in
+        switch (a, b) {
+        case (.int, .uint), (.int, .double), (.uint, .int), (.uint, .double), (.double, .int), (.double, .uint):
+            return CELError.noOverload(name, [a, b])
+        default:
+            return op(a, b)
         }
     }
 }

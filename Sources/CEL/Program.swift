@@ -27,12 +27,22 @@ public struct CELOptions: Sendable {
     /// Variables the expression may reference. When given, qualified names are resolved against
     /// them once at compile time; when nil, against the bindings of each evaluation.
     public var variables: Set<String>?
+    /// The Kubernetes version whose CEL base environment to compile for: functions, macros and
+    /// syntax that environment does not enable at this version (sets before 1.29, `ip()` before
+    /// 1.30, `format.*` before 1.31, ...) evaluate to "undeclared reference" errors. This is the
+    /// environment's (compatibility) version; an API server accepts new expressions for its
+    /// version minus one. nil enables every library.
+    public var kubernetesVersion: (major: Int, minor: Int)?
 
-    public init(container: String = "", disableMacros: Bool = false, costLimit: Int64? = 1_000_000, variables: Set<String>? = nil) {
+    public init(
+        container: String = "", disableMacros: Bool = false, costLimit: Int64? = 1_000_000, variables: Set<String>? = nil,
+        kubernetesVersion: (major: Int, minor: Int)? = nil
+    ) {
         self.container = container
         self.disableMacros = disableMacros
         self.costLimit = costLimit
         self.variables = variables
+        self.kubernetesVersion = kubernetesVersion
     }
 }
 
@@ -53,7 +63,13 @@ public struct CELProgram: Sendable {
         var parser = try Parser(expression, macros: !options.disableMacros)
         let ast = try parser.parse()
         var compiler = Compiler(options: options)
-        root = compiler.compile(ast)
+        let compiled = compiler.compile(ast)
+        if let err = compiler.syntaxError ?? compiler.checkError {
+            let value = CELValue.error(err)
+            root = { _ in value }
+        } else {
+            root = compiled
+        }
         slotCount = compiler.maxSlots
         refs = compiler.refs
         costLimit = options.costLimit ?? Int64.max
