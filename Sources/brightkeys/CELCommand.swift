@@ -35,6 +35,23 @@ struct CELCommand: ParsableCommand {
         @Option(name: [.short, .customLong("format")], help: "text or json.")
         var output: Format = .text
 
+        @Option(
+            name: .customLong("kubernetes-version"),
+            help: "Only the libraries Kubernetes' base CEL environment enables at this version (1.N); default: all.")
+        var kubernetesVersion: String?
+
+        func validate() throws {
+            if let kubernetesVersion, Self.parseVersion(kubernetesVersion) == nil {
+                throw ValidationError("--kubernetes-version takes 1.N, e.g. 1.30")
+            }
+        }
+
+        static func parseVersion(_ text: String) -> (major: Int, minor: Int)? {
+            let parts = (text.hasPrefix("v") ? String(text.dropFirst()) : text).split(separator: ".")
+            guard parts.count == 2, let major = Int(parts[0]), let minor = Int(parts[1]), major == 1, minor >= 0 else { return nil }
+            return (major, minor)
+        }
+
         func run() throws {
             var values: [String: CELValue] = [:]
             if let bindings {
@@ -63,7 +80,9 @@ struct CELCommand: ParsableCommand {
             }
             let program: CELProgram
             do {
-                program = try CELProgram(expression, options: CELOptions(container: container, disableMacros: disableMacros))
+                var options = CELOptions(container: container, disableMacros: disableMacros)
+                options.kubernetesVersion = kubernetesVersion.flatMap(Self.parseVersion)
+                program = try CELProgram(expression, options: options)
             } catch {
                 writeErr("\(error)\n")
                 throw ExitCode(2)

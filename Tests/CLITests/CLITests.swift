@@ -306,4 +306,20 @@ struct CLITests {
         let outside = try run(["webhook", "serve", "--tls-cert", "a", "--tls-key", "b"], environment: ["KUBERNETES_SERVICE_HOST": ""])
         #expect(outside.status == 2)
     }
+
+    @Test func celEvalPrintsLiteralsOrValueJSONAndExitsByOutcome() throws {
+        let literal = try run(["cel", "eval", "[1, 2, 3].map(x, x * 2)"])
+        #expect(literal.status == 0 && literal.stdout == "[2, 4, 6]\n")
+        let json = try run(["cel", "eval", "-o", "json", "{'a': 1u}"])
+        #expect(json.stdout == "{\"mapValue\":{\"entries\":[{\"key\":{\"stringValue\":\"a\"},\"value\":{\"uint64Value\":\"1\"}}]}}\n")
+        let failed = try run(["cel", "eval", "-o", "json", "1 / 0"])
+        #expect(failed.status == 1 && failed.stdout == "{\"error\":\"division by zero\"}\n")
+        let unparsable = try run(["cel", "eval", "1 +"])
+        #expect(unparsable.status == 2 && unparsable.stderr.contains("ERROR: <input>:1:"))
+        let old = try run(["cel", "eval", "--kubernetes-version", "1.28", "sets.contains([1], [1])"])
+        #expect(old.status == 1 && old.stdout.contains("undeclared reference to 'sets.contains'"))
+        let bindings = FileManager.default.temporaryDirectory.appendingPathComponent("bk-bindings-\(UUID().uuidString).json").path
+        try #"{"x": {"value": {"int64Value": "41"}}}"#.write(toFile: bindings, atomically: true, encoding: .utf8)
+        #expect(try run(["cel", "eval", "--bindings", bindings, "x + 1"]).stdout == "42\n")
+    }
 }
