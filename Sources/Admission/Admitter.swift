@@ -59,9 +59,11 @@ public struct Admitter: Sendable {
     }
 
     public func review(_ request: AdmissionRequest) async -> AdmissionOutcome {
-        let policyVerdict = await evaluatePolicies(request)
+        // Pod Security and the policies both read the namespace: it is looked up once, when first needed.
+        let namespace = NamespaceMemo(name: request.namespace, source: namespaces)
+        let policyVerdict = await evaluatePolicies(request, namespace: namespace)
         guard request.operation == .create || request.operation == .update, let objectNode = request.object else {
-            return combine(request, podSecurity: PodSecurityPart(), own: OwnPart(), policies: policyVerdict)
+            return combine(request, object: nil, podSecurity: PodSecurityPart(), own: OwnPart(), policies: policyVerdict)
         }
         let groupResource = "\(request.resource.group)/\(request.resource.resource)"
         let object = KubeObject(file: "admission", root: objectNode)
@@ -77,39 +79,48 @@ public struct Admitter: Sendable {
             // by Pod Security Admission or by brightkeys' checks.
             let significant = request.operation == .create || request.oldObject.map { PodUpdates.isSignificant(objectNode, old: $0) } ?? true
             evaluateOwnChecks = significant && (request.subResource.isEmpty || request.subResource == "ephemeralcontainers")
-            podSecurity = await validatePod(request, object: object, pod: pod, significant: significant)
+            podSecurity = await validatePod(request, object: object, pod: pod, significant: significant, namespace: namespace)
         default:
             if Self.podControllers.contains(groupResource) {
-                podSecurity = await validatePodController(request, object: object, pod: pod)
+                podSecurity = await validatePodController(request, object: object, pod: pod, namespace: namespace)
             }
         }
         var own = OwnPart()
         if evaluateOwnChecks {
             own = evaluateChecks(object, pod: pod, old: request.oldObject)
         }
-        return combine(request, podSecurity: podSecurity, own: own, policies: policyVerdict)
+        return combine(request, object: object, podSecurity: podSecurity, own: own, policies: policyVerdict)
+    }
+
+    /// One request's namespace lookup, made at most once.
+    final class NamespaceMemo {
+        let name: String
+        let source: any NamespaceSource
+        private var found: NamespaceLookup?
+
+        init(name: String, source: any NamespaceSource) {
+            self.name = name
+            self.source = source
+        }
+
+        func lookup() async -> NamespaceLookup {
+            if let found { return found }
+            let result = await source.lookup(name)
+            found = result
+            return result
+        }
     }
 
     /// The ValidatingAdmissionPolicies' verdict; `namespaceObject` is built from the namespace
     /// source (name and labels: what it keeps).
-    func evaluatePolicies(_ request: AdmissionRequest) async -> PolicyVerdict {
+    func evaluatePolicies(_ request: AdmissionRequest, namespace: NamespaceMemo) async -> PolicyVerdict {
         guard !policies.isEmpty else { return PolicyVerdict() }
         var namespaceObject: Node?
-        if !request.namespace.isEmpty, case .found(let labels) = await namespaces.lookup(request.namespace) {
-            let labelEntries = labels.keys.sorted().map {
-                Mapping.Entry(key: $0, keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string(labels[$0] ?? "")))
-            }
-            let metadata = Mapping([
-                Mapping.Entry(key: "name", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string(request.namespace))),
-                Mapping.Entry(key: "labels", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.mapping(Mapping(labelEntries)))),
-            ])
+        if !request.namespace.isEmpty, case .found(let labels) = await namespace.lookup() {
+            let labelNodes = Mapping(pairs: labels.keys.sorted().map { ($0, Node(.string(labels[$0] ?? ""))) })
+            let metadata = Mapping(pairs: [("name", Node(.string(request.namespace))), ("labels", Node(.mapping(labelNodes)))])
             namespaceObject = Node(
-                .mapping(
-                    Mapping([
-                        Mapping.Entry(key: "apiVersion", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string("v1"))),
-                        Mapping.Entry(key: "kind", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.string("Namespace"))),
-                        Mapping.Entry(key: "metadata", keyPosition: SourcePosition(line: 0, column: 0), value: Node(.mapping(metadata))),
-                    ])))
+                .mapping(Mapping(pairs: [("apiVersion", Node(.string("v1"))), ("kind", Node(.string("Namespace"))), ("metadata", Node(.mapping(metadata)))])))
         }
         let policyRequest = PolicyRequest(
             operation: request.operation.rawValue, object: request.object, oldObject: request.oldObject, group: request.kind.group,
@@ -135,11 +146,11 @@ public struct Admitter: Sendable {
 
     func validateNamespace(_ request: AdmissionRequest, object: KubeObject) -> PodSecurityPart {
         guard request.subResource.isEmpty else { return PodSecurityPart() }
-        let labels = StaticNamespaces.labels(of: object.root)
+        let labels = object.labels
         let (_, errors) = NamespacePolicy.from(labels: labels, defaults: defaults)
         guard !errors.isEmpty else { return PodSecurityPart() }
         if request.operation == .update, let old = request.oldObject {
-            let (_, oldErrors) = NamespacePolicy.from(labels: StaticNamespaces.labels(of: old), defaults: defaults)
+            let (_, oldErrors) = NamespacePolicy.from(labels: old.metadataLabels, defaults: defaults)
             // Unchanged invalid labels do not block other updates to the namespace.
             if !oldErrors.isEmpty && oldErrors == errors { return PodSecurityPart() }
         }
@@ -154,8 +165,9 @@ public struct Admitter: Sendable {
 
     /// The namespace's policy, or the response Pod Security Admission gives when it cannot be
     /// looked up (allowed, with an `error` audit annotation).
-    func policy(for namespace: String) async -> Result<(NamespacePolicy, [NamespacePolicy.LabelError]), PodSecurityPartError> {
-        switch await namespaces.lookup(namespace) {
+    func policy(for memo: NamespaceMemo) async -> Result<(NamespacePolicy, [NamespacePolicy.LabelError]), PodSecurityPartError> {
+        let namespace = memo.name
+        switch await memo.lookup() {
         case .found(let labels): return .success(NamespacePolicy.from(labels: labels, defaults: defaults))
         case .notFound: return .failure(PodSecurityPartError(message: "failed to lookup namespace \(namespace): namespaces \(goQuote(namespace)) not found"))
         case .unavailable(let reason): return .failure(PodSecurityPartError(message: "failed to lookup namespace \(namespace): \(reason)"))
@@ -166,13 +178,15 @@ public struct Admitter: Sendable {
         let message: String
     }
 
-    func validatePod(_ request: AdmissionRequest, object: KubeObject, pod: PodView?, significant: Bool) async -> PodSecurityPart {
+    func validatePod(_ request: AdmissionRequest, object: KubeObject, pod: PodView?, significant: Bool, namespace: NamespaceMemo) async
+        -> PodSecurityPart
+    {
         if Self.ignoredPodSubresources.contains(request.subResource) { return PodSecurityPart() }
         if isExemptNamespace(request.namespace) { return PodSecurityPart(auditAnnotations: ["exempt": "namespace"]) }
         if isExemptUser(request.userInfo.username) { return PodSecurityPart(auditAnnotations: ["exempt": "user"]) }
         let policy: NamespacePolicy
         let errors: [NamespacePolicy.LabelError]
-        switch await self.policy(for: request.namespace) {
+        switch await self.policy(for: namespace) {
         case .failure:
             // Pods fail closed when their namespace cannot be read, as upstream.
             let message = "Internal error occurred: failed to lookup namespace \(request.namespace)"
@@ -194,13 +208,13 @@ public struct Admitter: Sendable {
         return evaluate(pod, policy: policy, errors: errors, request: request, enforce: true)
     }
 
-    func validatePodController(_ request: AdmissionRequest, object: KubeObject, pod: PodView?) async -> PodSecurityPart {
+    func validatePodController(_ request: AdmissionRequest, object: KubeObject, pod: PodView?, namespace: NamespaceMemo) async -> PodSecurityPart {
         guard request.subResource.isEmpty else { return PodSecurityPart() }
         if isExemptNamespace(request.namespace) { return PodSecurityPart(auditAnnotations: ["exempt": "namespace"]) }
         if isExemptUser(request.userInfo.username) { return PodSecurityPart(auditAnnotations: ["exempt": "user"]) }
         let policy: NamespacePolicy
         let errors: [NamespacePolicy.LabelError]
-        switch await self.policy(for: request.namespace) {
+        switch await self.policy(for: namespace) {
         case .failure(let failure):
             // Controllers are never denied: a lookup failure is only recorded.
             return PodSecurityPart(auditAnnotations: ["error": failure.message])
@@ -330,7 +344,9 @@ public struct Admitter: Sendable {
     /// Warnings the API server passes on keep short: at most this many for brightkeys' findings.
     static let maxOwnWarnings = 10
 
-    func combine(_ request: AdmissionRequest, podSecurity: PodSecurityPart, own: OwnPart, policies: PolicyVerdict) -> AdmissionOutcome {
+    func combine(_ request: AdmissionRequest, object: KubeObject?, podSecurity: PodSecurityPart, own: OwnPart, policies: PolicyVerdict)
+        -> AdmissionOutcome
+    {
         var response = AdmissionResponse(uid: request.uid, allowed: true)
         var outcome = AdmissionOutcome(response: response)
         response.auditAnnotations = podSecurity.auditAnnotations
@@ -379,7 +395,7 @@ public struct Admitter: Sendable {
             reasons.append("violates brightkeys policy: " + own.enforced.map(Self.describe).joined(separator: "; "))
             outcome.deniedBy += own.enforced.map(\.checkID)
         }
-        let object = KubeObject(file: "admission", root: request.object ?? Node(.null))
+        let object = object ?? KubeObject(file: "admission", root: request.object ?? Node(.null))
         if !reasons.isEmpty {
             response.allowed = false
             response.status = Self.forbiddenStatus(request, object, reasons.joined(separator: "; "))

@@ -29,7 +29,7 @@ public struct StaticNamespaces: NamespaceSource {
     public init(objects: [KubeObject]) {
         var labels: [String: [String: String]] = [:]
         for object in objects where object.kind == "Namespace" && object.group.isEmpty && !object.name.isEmpty {
-            labels[object.name] = Self.labels(of: object.root)
+            labels[object.name] = object.labels
         }
         self.labels = labels
     }
@@ -54,13 +54,4 @@ public struct StaticNamespaces: NamespaceSource {
     }
 
     public var isReady: Bool { true }
-
-    /// `metadata.labels` of an object, string values only.
-    public static func labels(of root: Node) -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in root["metadata"]?["labels"]?.mapping?.entries ?? [] {
-            if let text = entry.value.scalarText { result[entry.key] = text }
-        }
-        return result
-    }
 }

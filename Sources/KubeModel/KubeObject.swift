@@ -27,7 +27,7 @@ public struct KubeObject: Sendable {
     public var namespace: String { metadata?["namespace"]?.scalarText ?? "" }
     public var line: Int { root.line }
 
-    public var labels: [String: String] { Self.stringMap(metadata?["labels"]) }
+    public var labels: [String: String] { root.metadataLabels }
     public var annotations: [String: String] { Self.stringMap(metadata?["annotations"]) }
 
     public static func stringMap(_ node: Node?) -> [String: String] {
@@ -44,4 +44,10 @@ public struct KubeObject: Sendable {
         let qualified = namespace.isEmpty ? name : "\(namespace)/\(name)"
         return "\(kind) \(qualified)"
     }
+}
+
+extension Node {
+    /// `metadata.labels` of an object given as a bare node (an AdmissionReview's object, a watch
+    /// event's), as `KubeObject.labels` reads them.
+    public var metadataLabels: [String: String] { KubeObject.stringMap(self["metadata"]?["labels"]) }
 }

@@ -61,6 +61,11 @@ public struct Mapping: Sendable {
         self.entries = entries
     }
 
+    /// A mapping made in code (no source positions), keys in the order given.
+    public init(pairs: [(String, Node)]) {
+        self.entries = pairs.map { Entry(key: $0.0, keyPosition: SourcePosition(line: 0, column: 0), value: $0.1) }
+    }
+
     /// The entry for `key`; mappings in manifests are small, so a linear search beats hashing.
     public func entry(_ key: String) -> Entry? {
         // Comparing in place: iterating `entries` would copy (retain) every entry it passes.

@@ -93,26 +93,18 @@ public struct MatchResources: Sendable {
             if request.namespace.isEmpty {
                 // Cluster-scoped: a Namespace is judged by its own labels, anything else matches.
                 if request.kind == "Namespace" && request.group.isEmpty, let object = request.object {
-                    guard selector.matches(Self.labels(object)) else { return false }
+                    guard selector.matches(object.metadataLabels) else { return false }
                 }
             } else {
-                guard selector.matches(request.namespaceObject.map(Self.labels) ?? [:]) else { return false }
+                guard selector.matches(request.namespaceObject?.metadataLabels ?? [:]) else { return false }
             }
         }
         if let selector = objectSelector {
-            let matchesNew = request.object.map { selector.matches(Self.labels($0)) } ?? false
-            let matchesOld = request.oldObject.map { selector.matches(Self.labels($0)) } ?? false
+            let matchesNew = request.object.map { selector.matches($0.metadataLabels) } ?? false
+            let matchesOld = request.oldObject.map { selector.matches($0.metadataLabels) } ?? false
             guard matchesNew || matchesOld else { return false }
         }
         return true
-    }
-
-    static func labels(_ object: Node) -> [String: String] {
-        var labels: [String: String] = [:]
-        for entry in object["metadata"]?["labels"]?.mapping?.entries ?? [] {
-            if let text = entry.value.scalarText { labels[entry.key] = text }
-        }
-        return labels
     }
 }
 
@@ -380,7 +372,7 @@ public struct AdmissionPolicySet: Sendable {
             candidates = candidates.filter { $0.namespace == request.namespace }
         }
         if let name = reference.name { return candidates.filter { $0.name == name } }
-        if let selector = reference.selector { return candidates.filter { selector.matches(MatchResources.labels($0.root)) } }
+        if let selector = reference.selector { return candidates.filter { selector.matches($0.labels) } }
         return []
     }
 

@@ -72,12 +72,7 @@ public final class CertificateReloader: @unchecked Sendable {
     /// client CA, clients must present a certificate it signed.
     public func configuration(clientCA: String?) -> TLSConfiguration {
         let (chain, key) = current()
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: key)
-        configuration.minimumTLSVersion = .tlsv12
-        if let clientCA {
-            configuration.trustRoots = .file(clientCA)
-            configuration.certificateVerification = .noHostnameVerification
-        }
+        var configuration = TLSFiles.configuration(chain: chain, key: key, clientCA: clientCA)
         configuration.sslContextCallback = { [self] _, promise in
             let (chain, key) = current()
             var override = NIOSSLContextConfigurationOverride()

@@ -56,11 +56,11 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
     public func lookup(_ name: String) async -> NamespaceLookup {
         if let known = lock.withLock({ labels[name] }) { return .found(labels: known) }
         do {
-            let (status, body) = try await get("/api/v1/namespaces/\(Self.pathEscape(name))", timeout: lookupTimeout)
+            let (status, body) = try await get("/api/v1/namespaces/\(Self.escape(name))", timeout: lookupTimeout)
             switch status {
             case 200:
                 let node = try JSONParser().parse(body)
-                let found = StaticNamespaces.labels(of: node)
+                let found = node.metadataLabels
                 lock.withLock { labels[name] = found }
                 return .found(labels: found)
             case 404: return .notFound
@@ -96,7 +96,7 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
         let root = try JSONParser().parse(body)
         var fresh: [String: [String: String]] = [:]
         for item in root["items"]?.items ?? [] {
-            if let name = item["metadata"]?["name"]?.string { fresh[name] = StaticNamespaces.labels(of: item) }
+            if let name = item["metadata"]?["name"]?.string { fresh[name] = item.metadataLabels }
         }
         lock.withLock {
             labels = fresh
@@ -110,7 +110,7 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
     /// so the caller lists again.
     public func watch(from version: String) async throws {
         var request = HTTPClientRequest(
-            url: server + "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=\(Self.queryEscape(version))")
+            url: server + "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=\(Self.escape(version))")
         try authorize(&request)
         let response = try await client.execute(request, timeout: .seconds(330))
         guard response.status == .ok else { throw NamespaceSourceError(message: "watching namespaces: the API server answered \(response.status.code)") }
@@ -135,7 +135,7 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
         switch event["type"]?.string {
         case "ADDED", "MODIFIED":
             if let name = object?["metadata"]?["name"]?.string, let object {
-                let found = StaticNamespaces.labels(of: object)
+                let found = object.metadataLabels
                 lock.withLock { labels[name] = found }
             }
         case "DELETED":
@@ -165,11 +165,10 @@ public final class KubernetesNamespaces: NamespaceSource, @unchecked Sendable {
         return (response.status.code, Array(body.readableBytesView))
     }
 
-    static func pathEscape(_ text: String) -> String {
+    /// Percent-encodes everything but unreserved characters (a path segment or a query value).
+    static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
-
-    static func queryEscape(_ text: String) -> String { pathEscape(text) }
 }
 
 public struct NamespaceSourceError: Error, CustomStringConvertible, Sendable {

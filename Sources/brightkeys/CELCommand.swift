@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrightKeysCore
 import CEL
 import Foundation
 
@@ -46,10 +47,10 @@ struct CELCommand: ParsableCommand {
             }
         }
 
+        /// `1.N` or `v1.N`, read as the Pod Security versions are.
         static func parseVersion(_ text: String) -> (major: Int, minor: Int)? {
-            let parts = (text.hasPrefix("v") ? String(text.dropFirst()) : text).split(separator: ".")
-            guard parts.count == 2, let major = Int(parts[0]), let minor = Int(parts[1]), major == 1, minor >= 0 else { return nil }
-            return (major, minor)
+            guard text != "latest", let version = KubeVersion(parsing: text), version.major == 1 else { return nil }
+            return (version.major, version.minor)
         }
 
         func run() throws {
