@@ -237,49 +237,59 @@ public struct AdmissionResponse: Sendable, Equatable {
 
     /// The whole AdmissionReview body answering a request sent as `apiVersion`.
     public func encode(apiVersion: String = "admission.k8s.io/v1") -> [UInt8] {
-        var output = "{\"apiVersion\":"
+        var output: [UInt8] = []
+        output.reserveCapacity(256 + (status?.message.utf8.count ?? 0) + warnings.reduce(0) { $0 + $1.utf8.count + 3 })
+        func raw(_ text: StaticString) {
+            text.withUTF8Buffer { output.append(contentsOf: $0) }
+        }
+        raw("{\"apiVersion\":")
         JSONString.append(apiVersion, to: &output)
-        output += ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":"
+        raw(",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":")
         JSONString.append(uid, to: &output)
-        output += allowed ? ",\"allowed\":true" : ",\"allowed\":false"
+        raw(allowed ? ",\"allowed\":true" : ",\"allowed\":false")
         // The field order and the Status shape of the API server's own encoding.
         if let status {
-            output += ",\"status\":{\"metadata\":{},\"status\":\"Failure\",\"message\":"
+            raw(",\"status\":{\"metadata\":{},\"status\":\"Failure\",\"message\":")
             JSONString.append(status.message, to: &output)
             if !status.reason.isEmpty {
-                output += ",\"reason\":"
+                raw(",\"reason\":")
                 JSONString.append(status.reason, to: &output)
             }
-            let details = [("name", status.name), ("group", status.group), ("kind", status.kind)].filter { !$0.1.isEmpty }
-            if !details.isEmpty {
-                output += ",\"details\":{"
-                for (index, (key, value)) in details.enumerated() {
-                    output += (index > 0 ? "," : "") + "\"\(key)\":"
+            if !status.name.isEmpty || !status.group.isEmpty || !status.kind.isEmpty {
+                raw(",\"details\":{")
+                var first = true
+                for (key, value) in [("name", status.name), ("group", status.group), ("kind", status.kind)] where !value.isEmpty {
+                    if !first { output.append(UInt8(ascii: ",")) }
+                    first = false
+                    JSONString.append(key, to: &output)
+                    output.append(UInt8(ascii: ":"))
                     JSONString.append(value, to: &output)
                 }
-                output += "}"
+                output.append(UInt8(ascii: "}"))
             }
-            output += ",\"code\":\(status.code)}"
+            raw(",\"code\":")
+            output.append(contentsOf: String(status.code).utf8)
+            output.append(UInt8(ascii: "}"))
         }
         if !auditAnnotations.isEmpty {
-            output += ",\"auditAnnotations\":{"
+            raw(",\"auditAnnotations\":{")
             for (index, key) in auditAnnotations.keys.sorted().enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONString.append(key, to: &output)
-                output += ":"
+                output.append(UInt8(ascii: ":"))
                 JSONString.append(auditAnnotations[key] ?? "", to: &output)
             }
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
         if !warnings.isEmpty {
-            output += ",\"warnings\":["
+            raw(",\"warnings\":[")
             for (index, warning) in warnings.enumerated() {
-                if index > 0 { output += "," }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONString.append(warning, to: &output)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         }
-        output += "}}"
-        return Array(output.utf8)
+        raw("}}")
+        return output
     }
 }

@@ -133,9 +133,13 @@ public struct Admitter: Sendable {
     // MARK: Pod Security Admission
 
     struct PodSecurityPart {
+        /// A denial that is not a policy violation (a malformed pod, invalid namespace labels, a
+        /// namespace that cannot be read): answered as it is.
         var denial: AdmissionStatus?
-        /// The reason of a Forbidden denial, without the `pods "x" is forbidden: ` prefix.
+        /// The reason of a Forbidden denial, without the `pods "x" is forbidden: ` prefix; the
+        /// status is made once every reason is known.
         var forbiddenReason: String?
+        var isDenied: Bool { denial != nil || forbiddenReason != nil }
         var deniedBy: [String] = []
         var warnings: [String] = []
         var auditAnnotations: [String: String] = [:]
@@ -243,34 +247,48 @@ public struct Admitter: Sendable {
         if !errors.isEmpty {
             part.auditAnnotations["error"] = "Failed to parse policy: " + Self.aggregate(errors.map(\.description))
         }
-        var cache: [LevelVersion: [PSSViolation]] = [:]
+        // The modes usually share a level and version: each distinct one is evaluated once.
+        var evaluated: [(LevelVersion, [PSSViolation])] = []
         func violations(_ levelVersion: LevelVersion) -> [PSSViolation] {
-            if let known = cache[levelVersion] { return known }
+            if let known = evaluated.first(where: { $0.0 == levelVersion }) { return known.1 }
             let found =
                 levelVersion.level == .privileged
                 ? [] : PodSecurityEvaluator.evaluate(pod, level: levelVersion.level, version: levelVersion.effectiveVersion)
-            cache[levelVersion] = found
+            evaluated.append((levelVersion, found))
             return found
         }
-        func detail(_ found: [PSSViolation]) -> String { found.map { "\($0.reason) (\($0.detail))" }.joined(separator: ", ") }
+        // `violates PodSecurity "restricted:latest": reason (detail), reason (detail)`, built in one string.
+        func message(_ prefix: StaticString, _ levelVersion: LevelVersion, _ found: [PSSViolation]) -> String {
+            var text = prefix.description
+            text.reserveCapacity(64 + found.reduce(0) { $0 + $1.reason.utf8.count + $1.detail.utf8.count + 5 })
+            text += " PodSecurity \""
+            text += levelVersion.description
+            text += "\": "
+            for (index, violation) in found.enumerated() {
+                if index > 0 { text += ", " }
+                text += violation.reason
+                text += " ("
+                text += violation.detail
+                text += ")"
+            }
+            return text
+        }
         if enforce {
             part.auditAnnotations["enforce-policy"] = policy.enforce.description
             let found = violations(policy.enforce)
             if !found.isEmpty {
-                let message = "violates PodSecurity \"\(policy.enforce)\": \(detail(found))"
-                part.denial = Self.forbiddenStatus(request, pod.object, message)
-                part.forbiddenReason = message
+                part.forbiddenReason = message("violates", policy.enforce, found)
                 part.deniedBy = found.map(\.check)
             }
         }
         let audited = violations(policy.audit)
         if !audited.isEmpty {
-            part.auditAnnotations["audit-violations"] = "would violate PodSecurity \"\(policy.audit)\": \(detail(audited))"
+            part.auditAnnotations["audit-violations"] = message("would violate", policy.audit, audited)
         }
         // No warnings on a request that is denied anyway.
-        if part.denial == nil {
+        if !part.isDenied {
             let warned = violations(policy.warn)
-            if !warned.isEmpty { part.warnings.append("would violate PodSecurity \"\(policy.warn)\": \(detail(warned))") }
+            if !warned.isEmpty { part.warnings.append(message("would violate", policy.warn, warned)) }
         }
         return part
     }
@@ -338,7 +356,31 @@ public struct Admitter: Sendable {
     }
 
     static func describe(_ finding: Finding) -> String {
-        "\(finding.checkID) \(finding.slug) (\(finding.severity.rawValue)): \(finding.message)"
+        var text = ""
+        describe(finding, into: &text)
+        return text
+    }
+
+    /// `BK-IMG-001 image-latest-tag (medium): message`, appended.
+    static func describe(_ finding: Finding, into text: inout String) {
+        text += finding.checkID
+        text += " "
+        text += finding.slug
+        text += " ("
+        text += finding.severity.rawValue
+        text += "): "
+        text += finding.message
+    }
+
+    /// Every finding described, with `prefix` before the first and `; ` between them.
+    static func describe(_ findings: some Collection<Finding>, prefix: String = "") -> String {
+        var text = prefix
+        text.reserveCapacity(prefix.utf8.count + findings.reduce(0) { $0 + $1.message.utf8.count + 48 })
+        for (index, finding) in findings.enumerated() {
+            if index > 0 { text += "; " }
+            describe(finding, into: &text)
+        }
+        return text
     }
 
     /// Warnings the API server passes on keep short: at most this many for brightkeys' findings.
@@ -369,7 +411,7 @@ public struct Admitter: Sendable {
         }
         let policyDenials = policies.violations.filter { $0.actions.contains(.deny) }
         outcome.deniedBy += policyDenials.map { "\($0.policy)/\($0.binding)" }
-        if !policyDenials.isEmpty && podSecurity.denial == nil && own.enforced.isEmpty {
+        if !policyDenials.isEmpty && !podSecurity.isDenied && own.enforced.isEmpty {
             // Only policies deny: the API server's own status for a ValidatingAdmissionPolicy.
             let first = policyDenials[0]
             response.allowed = false
@@ -380,19 +422,19 @@ public struct Admitter: Sendable {
         }
         var reasons: [String] = policyDenials.map(\.denialMessage)
         if let denial = podSecurity.denial {
-            guard let reason = podSecurity.forbiddenReason else {
-                // A malformed object or invalid namespace labels: answered as Pod Security Admission does.
-                response.allowed = false
-                response.status = denial
-                outcome.response = response
-                outcome.deniedBy = podSecurity.deniedBy
-                return outcome
-            }
+            // A malformed object or invalid namespace labels: answered as Pod Security Admission does.
+            response.allowed = false
+            response.status = denial
+            outcome.response = response
+            outcome.deniedBy = podSecurity.deniedBy
+            return outcome
+        }
+        if let reason = podSecurity.forbiddenReason {
             reasons.append(reason)
             outcome.deniedBy += podSecurity.deniedBy
         }
         if !own.enforced.isEmpty {
-            reasons.append("violates brightkeys policy: " + own.enforced.map(Self.describe).joined(separator: "; "))
+            reasons.append(Self.describe(own.enforced, prefix: "violates brightkeys policy: "))
             outcome.deniedBy += own.enforced.map(\.checkID)
         }
         let object = object ?? KubeObject(file: "admission", root: request.object ?? Node(.null))
@@ -402,14 +444,14 @@ public struct Admitter: Sendable {
         } else {
             response.warnings = podSecurity.warnings + policies.violations.filter { $0.actions.contains(.warn) }.map(\.warningMessage)
             let warned = own.warned
-            response.warnings += warned.prefix(Self.maxOwnWarnings).map { "brightkeys " + Self.describe($0) }
+            response.warnings += warned.prefix(Self.maxOwnWarnings).map { Self.describe([$0], prefix: "brightkeys ") }
             if warned.count > Self.maxOwnWarnings {
                 response.warnings.append("brightkeys: \(warned.count - Self.maxOwnWarnings) more findings (run brightkeys scan on the object)")
             }
         }
         let audited = (response.allowed ? [] : own.warned) + own.audited
         if !audited.isEmpty {
-            response.auditAnnotations["brightkeys-findings"] = audited.map(Self.describe).joined(separator: "; ")
+            response.auditAnnotations["brightkeys-findings"] = Self.describe(audited)
         }
         outcome.response = response
         return outcome

@@ -56,6 +56,11 @@ extension PodCheck {
     public func finding(_ pod: PodView, path: String, line: Int, _ message: String) -> Finding {
         Finding(check: Self.descriptor, object: pod.object, path: path, line: line, message: message)
     }
+
+    /// A finding about a field of `pod` whose place is worked out only if a report asks.
+    public func finding(_ pod: PodView, at location: FieldLocation, _ message: String) -> Finding {
+        Finding(check: Self.descriptor, object: pod.object, location: location, message: message)
+    }
 }
 
 /// A check over the whole input rather than one object (RBAC bindings against roles, say). The

@@ -1,40 +1,75 @@
 import KubeModel
 
 /// One problem a check found in one object.
+///
+/// What never changes after a check made it sits in one shared, immutable box: findings are
+/// copied from check to report to reporter, and a copy is then one reference, not a dozen.
 public struct Finding: Sendable {
-    public let checkID: String
-    public let slug: String
-    public let title: String
+    private final class Payload: Sendable {
+        let checkID: String
+        let slug: String
+        let title: String
+        let controls: [Control]
+        let message: String
+        let file: String
+        let location: FieldLocation
+        let kind: String
+        let apiVersion: String
+        let namespace: String
+        let name: String
+        let objectPath: String
+
+        init(descriptor: CheckDescriptor, object: KubeObject, location: FieldLocation, message: String) {
+            checkID = descriptor.id
+            slug = descriptor.slug
+            title = descriptor.title
+            controls = descriptor.controls
+            self.message = message
+            file = object.file
+            self.location = location
+            kind = object.kind
+            apiVersion = object.apiVersion
+            namespace = object.namespace
+            name = object.name
+            objectPath = object.pathInDocument
+        }
+    }
+
+    private let payload: Payload
     /// After configuration overrides.
     public var severity: Severity
-    public let controls: [Control]
-    /// Lowercase, names the object's field; never holds a secret value.
-    public let message: String
-    public let file: String
-    public let line: Int
-    /// Dotted path of the offending field inside the object.
-    public let path: String
-    public let kind: String
-    public let apiVersion: String
-    public let namespace: String
-    public let name: String
-    /// Where the object sits inside its document (`items[2]`), empty at top level.
-    public let objectPath: String
 
     public init(check descriptor: CheckDescriptor, object: KubeObject, path: String, line: Int, message: String) {
-        checkID = descriptor.id
-        slug = descriptor.slug
-        title = descriptor.title
+        self.init(check: descriptor, object: object, location: FieldLocation(path: path, line: line), message: message)
+    }
+
+    public init(check descriptor: CheckDescriptor, object: KubeObject, location: FieldLocation, message: String) {
+        payload = Payload(descriptor: descriptor, object: object, location: location, message: message)
         severity = descriptor.severity
-        controls = descriptor.controls
-        self.message = message
-        file = object.file
-        self.line = line
-        self.path = object.pathInDocument.isEmpty ? path : (path.isEmpty ? object.pathInDocument : "\(object.pathInDocument).\(path)")
-        kind = object.kind
-        apiVersion = object.apiVersion
-        namespace = object.namespace
-        name = object.name
-        objectPath = object.pathInDocument
+    }
+
+    public var checkID: String { payload.checkID }
+    public var slug: String { payload.slug }
+    public var title: String { payload.title }
+    public var controls: [Control] { payload.controls }
+    /// Lowercase, names the object's field; never holds a secret value.
+    public var message: String { payload.message }
+    public var file: String { payload.file }
+    /// Where the offending field is, worked out when a report asks.
+    public var location: FieldLocation { payload.location }
+    public var kind: String { payload.kind }
+    public var apiVersion: String { payload.apiVersion }
+    public var namespace: String { payload.namespace }
+    public var name: String { payload.name }
+    /// Where the object sits inside its document (`items[2]`), empty at top level.
+    public var objectPath: String { payload.objectPath }
+
+    public var line: Int { location.resolved.line }
+
+    /// Dotted path of the offending field inside the document (the object's own path first, for
+    /// an object inside a List).
+    public var path: String {
+        let path = location.resolved.path
+        return objectPath.isEmpty ? path : (path.isEmpty ? objectPath : "\(objectPath).\(path)")
     }
 }

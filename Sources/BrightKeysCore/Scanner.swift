@@ -214,17 +214,26 @@ public struct Scanner: Sendable {
 
     /// The same, with the object's pod spec already found by the caller.
     public func evaluate(_ object: KubeObject, pod: PodView?, into report: inout ScanReport) {
-        // The annotation counts on the object and, for workloads, on its pod template too.
-        let templateAnnotations = pod.map { $0.specPath == "spec" ? [:] : $0.annotations } ?? [:]
-        let suppression = Suppression(object: object, templateAnnotations: templateAnnotations)
+        // Read when a check first finds something, and only if the annotations count.
+        var suppression: Suppression?
+        func suppressionOnce() -> Suppression {
+            if let suppression { return suppression }
+            // The annotation counts on the object and, for workloads, on its pod template too.
+            let made =
+                honorIgnoreAnnotations
+                ? Suppression(object: object, templateAnnotations: pod.map { $0.specPath == "spec" ? [:] : $0.annotations } ?? [:])
+                : Suppression.none
+            suppression = made
+            return made
+        }
         for (check, descriptor) in zip(objectChecks, objectDescriptors) {
             let found = check.evaluate(object, pod: pod, in: context)
             // Most checks find nothing: skip the bookkeeping then, unless JUnit wants every run.
             if found.isEmpty && !recordEvaluations { continue }
-            record(found, of: descriptor, for: object, suppression: suppression, into: &report)
+            record(found, of: descriptor, for: object, suppression: suppressionOnce(), into: &report)
         }
         for (descriptor, found) in additionalChecks?(object) ?? [] {
-            record(found, of: descriptor, for: object, suppression: suppression, into: &report)
+            record(found, of: descriptor, for: object, suppression: suppressionOnce(), into: &report)
         }
     }
 
@@ -261,6 +270,14 @@ public struct Scanner: Sendable {
     struct Suppression {
         let ignored: [String]
         let reason: String
+
+        /// Nothing suppressed: the annotations do not count.
+        static let none = Suppression(ignored: [], reason: "")
+
+        init(ignored: [String], reason: String) {
+            self.ignored = ignored
+            self.reason = reason
+        }
 
         init(object: KubeObject, templateAnnotations: [String: String]) {
             let annotations = object.annotations

@@ -32,11 +32,22 @@ public struct JSONParser: Sendable {
     }
 }
 
-/// One container being filled, on the reader's explicit stack.
-private enum Frame {
-    case array(start: SourcePosition, items: [Node])
-    /// `seen` is made only for large objects: small ones are searched, which is cheaper.
-    case object(start: SourcePosition, mapping: Mapping, seen: Set<String>?, key: String, keyPosition: SourcePosition)
+/// One container being filled, on the reader's explicit stack. Its items or entries are kept in
+/// separate stacks so that appending mutates them in place (an enum payload would be copied on
+/// every append).
+private struct OpenContainer {
+    let start: SourcePosition
+    let isArray: Bool
+    /// For objects: the key whose value is being read.
+    var key = ""
+    var keyPosition = SourcePosition(line: 0, column: 0)
+    /// Made only for large objects: small ones are searched, which is cheaper.
+    var seen: Set<String>?
+
+    init(start: SourcePosition, isArray: Bool) {
+        self.start = start
+        self.isArray = isArray
+    }
 }
 
 private struct Reader {
@@ -83,7 +94,9 @@ private struct Reader {
 
     /// Reads one value; containers are filled iteratively.
     mutating func value() throws(JSONParser.Failure) -> Node {
-        var stack: [Frame] = []
+        var open: [OpenContainer] = []
+        var arrays: [[Node]] = []
+        var objects: [[Mapping.Entry]] = []
         var current: Node
         while true {
             skipSpace()
@@ -92,25 +105,28 @@ private struct Reader {
             switch bytes[offset] {
             case UInt8(ascii: "{"):
                 offset += 1
-                if stack.count >= maxDepth { throw fail("nesting deeper than \(maxDepth) levels", at: start) }
+                if open.count >= maxDepth { throw fail("nesting deeper than \(maxDepth) levels", at: start) }
                 skipSpace()
                 if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
                     offset += 1
                     current = Node(.mapping(Mapping()), at: start)
                 } else {
-                    let (key, keyPosition) = try objectKey()
-                    stack.append(.object(start: start, mapping: Mapping(), seen: nil, key: key, keyPosition: keyPosition))
+                    var container = OpenContainer(start: start, isArray: false)
+                    (container.key, container.keyPosition) = try objectKey()
+                    open.append(container)
+                    objects.append([])
                     continue
                 }
             case UInt8(ascii: "["):
                 offset += 1
-                if stack.count >= maxDepth { throw fail("nesting deeper than \(maxDepth) levels", at: start) }
+                if open.count >= maxDepth { throw fail("nesting deeper than \(maxDepth) levels", at: start) }
                 skipSpace()
                 if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
                     offset += 1
                     current = Node(.sequence([]), at: start)
                 } else {
-                    stack.append(.array(start: start, items: []))
+                    open.append(OpenContainer(start: start, isArray: true))
+                    arrays.append([])
                     continue
                 }
             case UInt8(ascii: "\""):
@@ -131,38 +147,40 @@ private struct Reader {
             }
             // Hand the finished value to the containers above it, closing those that end here.
             while true {
-                guard let frame = stack.popLast() else { return current }
+                let top = open.count - 1
+                guard top >= 0 else { return current }
                 skipSpace()
-                guard offset < bytes.count else { throw fail("unexpected end of input inside \(frame.isArray ? "an array" : "an object")") }
+                let isArray = open[top].isArray
+                guard offset < bytes.count else { throw fail("unexpected end of input inside \(isArray ? "an array" : "an object")") }
                 let byte = bytes[offset]
                 offset += 1
-                switch frame {
-                case .array(let start, var items):
-                    items.append(current)
+                if isArray {
+                    arrays[arrays.count - 1].append(current)
                     if byte == UInt8(ascii: "]") {
-                        current = Node(.sequence(items), at: start)
+                        current = Node(.sequence(arrays.removeLast()), at: open.removeLast().start)
                         continue
                     }
                     guard byte == UInt8(ascii: ",") else { throw fail("expected , or ] in an array, found \(describe(byte))", at: lastPosition) }
-                    stack.append(.array(start: start, items: items))
-                case .object(let start, var mapping, var seen, let key, let keyPosition):
-                    mapping.append(Mapping.Entry(key: key, keyPosition: keyPosition, value: current))
+                } else {
+                    let last = objects.count - 1
+                    objects[last].append(Mapping.Entry(key: open[top].key, keyPosition: open[top].keyPosition, value: current))
                     if byte == UInt8(ascii: "}") {
-                        current = Node(.mapping(mapping), at: start)
+                        current = Node(.mapping(Mapping(objects.removeLast())), at: open.removeLast().start)
                         continue
                     }
                     guard byte == UInt8(ascii: ",") else { throw fail("expected , or } in an object, found \(describe(byte))", at: lastPosition) }
                     skipSpace()
                     let (next, nextPosition) = try objectKey()
                     let duplicate: Bool
-                    if seen == nil && mapping.count < 16 {
-                        duplicate = mapping.entries.contains { $0.key == next }
+                    if open[top].seen == nil && objects[last].count < 16 {
+                        duplicate = objects[last].contains { $0.key == next }
                     } else {
-                        if seen == nil { seen = Set(mapping.entries.map(\.key)) }
-                        duplicate = seen?.insert(next).inserted == false
+                        if open[top].seen == nil { open[top].seen = Set(objects[last].map(\.key)) }
+                        duplicate = open[top].seen?.insert(next).inserted == false
                     }
                     if duplicate { throw fail("duplicate key \"\(next)\"", at: nextPosition) }
-                    stack.append(.object(start: start, mapping: mapping, seen: seen, key: next, keyPosition: nextPosition))
+                    open[top].key = next
+                    open[top].keyPosition = nextPosition
                 }
                 break
             }
@@ -361,9 +379,3 @@ private struct Reader {
     }
 }
 
-extension Frame {
-    var isArray: Bool {
-        if case .array = self { return true }
-        return false
-    }
-}

@@ -3,29 +3,46 @@ public enum JSONString {
     /// Appends `text` as a quoted JSON string: quotes, backslashes and control characters escaped.
     public static func append(_ text: String, to output: inout String) {
         var text = text
-        text.withUTF8 { bytes in
-            var start = 0
+        let clean = text.withUTF8 { bytes in !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+        if clean {
+            // Most strings need no escape: appended whole, with no intermediate copy.
             output += "\""
+            output += text
+            output += "\""
+            return
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 8)
+        append(text, to: &bytes)
+        // The escapes are ASCII and runs between them are whole characters: valid UTF-8.
+        output += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same, into bytes.
+    public static func append(_ text: String, to output: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            output.append(0x22)
+            var start = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
                 guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                // Runs between escapes are appended whole; ASCII escapes never split a
-                // multi-byte character, so every run is valid UTF-8.
-                if start < index { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) }
+                if start < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
+                output.append(0x5C)
                 switch byte {
-                case 0x22: output += "\\\""
-                case 0x5C: output += "\\\\"
-                case 0x0A: output += "\\n"
-                case 0x0D: output += "\\r"
-                case 0x09: output += "\\t"
+                case 0x22: output.append(0x22)
+                case 0x5C: output.append(0x5C)
+                case 0x0A: output.append(UInt8(ascii: "n"))
+                case 0x0D: output.append(UInt8(ascii: "r"))
+                case 0x09: output.append(UInt8(ascii: "t"))
                 default:
-                    let hex = String(byte, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+                    output.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
                 }
                 start = index + 1
             }
-            if start < bytes.count { output += String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]), as: UTF8.self) }
-            output += "\""
+            if start < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count])) }
+            output.append(0x22)
         }
     }
 }

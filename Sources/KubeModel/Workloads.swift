@@ -24,29 +24,34 @@ public struct WorkloadCatalog: Sendable {
         "keda.sh/ScaledJob": "spec.jobTargetRef.template.spec",
     ]
 
+    /// `podSpecPaths` split into keys, made once.
+    private let components: [String: [String]]
+
     public init(extra: [String: String] = [:]) {
         podSpecPaths = Self.builtIn.merging(extra) { _, user in user }
+        components = podSpecPaths.mapValues { $0.split(separator: ".").map(String.init) }
     }
 
     /// The key for an object: `group/Kind`, or just `Kind` for the core group. Old group versions
     /// (`extensions/v1beta1` Deployments) count as their current group.
     public static func key(group: String, kind: String) -> String {
-        let current = ["extensions": "apps", "apps": "apps"][group] ?? group
+        let current = group == "extensions" ? "apps" : group
         return current.isEmpty ? kind : "\(current)/\(kind)"
     }
 
     /// The pod spec of `object`, if it has one.
     public func podView(for object: KubeObject) -> PodView? {
-        guard let path = podSpecPaths[Self.key(group: object.group, kind: object.kind)] else { return nil }
-        let components = path.split(separator: ".").map(String.init)
+        let key = Self.key(group: object.group, kind: object.kind)
+        guard let path = podSpecPaths[key], let components = components[key] else { return nil }
         var node: Node? = object.root
-        for component in components { node = node?[component] }
+        var parent: Node? = object.root
+        for component in components {
+            parent = node
+            node = node?[component]
+        }
         guard let spec = node, spec.mapping != nil else { return nil }
         // The pod's metadata sits beside its spec: `metadata` of a Pod, `template.metadata` of a template.
-        var metadataNode: Node? = object.root
-        let metadataComponents = components.dropLast() + ["metadata"]
-        for component in metadataComponents { metadataNode = metadataNode?[component] }
-        return PodView(object: object, spec: spec, specPath: path, metadata: metadataNode)
+        return PodView(object: object, spec: spec, specPath: path, metadata: parent?["metadata"])
     }
 }
 
@@ -75,9 +80,11 @@ public struct PodView: Sendable {
         self.specPath = specPath
         self.metadata = metadata
         var result: [ContainerView] = []
-        for kind in [ContainerKind.initContainer, .container, .ephemeralContainer] {
-            for (index, node) in (spec[kind.rawValue]?.items ?? []).enumerated() {
-                result.append(ContainerView(podPath: specPath, podSecurityContext: spec["securityContext"], kind: kind, index: index, node: node))
+        let podSecurityContext = spec["securityContext"]
+        for kind in ContainerKind.allCases {
+            guard let items = spec[kind.rawValue]?.sequence else { continue }
+            for (index, node) in items.enumerated() {
+                result.append(ContainerView(podPath: specPath, podSecurityContext: podSecurityContext, kind: kind, index: index, node: node))
             }
         }
         containers = result
@@ -94,10 +101,13 @@ public struct PodView: Sendable {
     /// `spec.os.name == windows`: some restricted controls do not apply to Windows pods.
     public var isWindows: Bool { spec["os"]?["name"]?.string == "windows" }
 
-    /// The volumes with their paths.
-    public var volumes: [(node: Node, path: String)] {
-        (spec["volumes"]?.items ?? []).enumerated().map { ($0.element, path("volumes[\($0.offset)]")) }
+    /// The volumes with their index; `volumePath` names one.
+    public var volumes: [(node: Node, index: Int)] {
+        (spec["volumes"]?.items ?? []).enumerated().map { ($0.element, $0.offset) }
     }
+
+    /// The path of the volume at `index`, e.g. `spec.volumes[2]`.
+    public func volumePath(_ index: Int) -> String { path("volumes[\(index)]") }
 
     /// The line of a field under the spec, or of the nearest existing parent.
     public func line(_ components: [String]) -> Int {

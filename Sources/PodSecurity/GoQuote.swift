@@ -1,6 +1,8 @@
 /// Quotes a string the way Go's `%q` does for the printable text found in manifests, so details
 /// match the upstream evaluator byte for byte.
 public func goQuote(_ text: String) -> String {
+    // Printable ASCII without quotes or backslashes (nearly every name) is quoted as it is.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
     var result = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

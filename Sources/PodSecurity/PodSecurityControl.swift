@@ -8,24 +8,42 @@ public struct PSSViolation: Sendable, Equatable {
     public let check: String
     public let reason: String
     public let detail: String
+    let location: FieldLocation
+
+    public init(check: String, reason: String, detail: String, location: FieldLocation) {
+        self.check = check
+        self.reason = reason
+        self.detail = detail
+        self.location = location
+    }
+
     /// The first offending field, for `file:line`.
-    public let path: String
-    public let line: Int
+    public var path: String { location.resolved.path }
+    public var line: Int { location.resolved.line }
+
+    public static func == (lhs: PSSViolation, rhs: PSSViolation) -> Bool {
+        lhs.check == rhs.check && lhs.reason == rhs.reason && lhs.detail == rhs.detail && lhs.location.resolved == rhs.location.resolved
+    }
 }
 
 /// What one version of a control reports: nil when the pod is allowed.
 public struct ControlOutcome: Sendable {
     public let reason: String
     public let detail: String
-    public let path: String
-    public let line: Int
+    public let location: FieldLocation
 
     public init(reason: String, detail: String, path: String, line: Int) {
+        self.init(reason: reason, detail: detail, location: FieldLocation(path: path, line: line))
+    }
+
+    public init(reason: String, detail: String, location: FieldLocation) {
         self.reason = reason
         self.detail = detail
-        self.path = path
-        self.line = line
+        self.location = location
     }
+
+    public var path: String { location.resolved.path }
+    public var line: Int { location.resolved.line }
 }
 
 /// The behaviour of a control from a Kubernetes version on. A new behaviour is a new entry; old
@@ -63,7 +81,8 @@ extension PodSecurityControl {
             !PodSecurityEvaluator.isOverridden(Self.upstreamID, level: context.pssLevel, version: context.pssVersion),
             let outcome = Self.rule(at: context.pssVersion)?.evaluate(pod)
         else { return [] }
-        return [finding(pod, path: outcome.path, line: outcome.line, "\(outcome.reason): \(outcome.detail)")]
+        let location = outcome.location.resolved
+        return [finding(pod, path: location.path, line: location.line, "\(outcome.reason): \(outcome.detail)")]
     }
 }
 
@@ -164,7 +183,7 @@ public enum PodSecurityEvaluator {
     public static func evaluate(_ pod: PodView, level: PodSecurityLevel, version: KubeVersion) -> [PSSViolation] {
         activeControls(level: level, version: version).compactMap { control in
             guard let outcome = control.rule(at: version)?.evaluate(pod) else { return nil }
-            return PSSViolation(check: control.upstreamID, reason: outcome.reason, detail: outcome.detail, path: outcome.path, line: outcome.line)
+            return PSSViolation(check: control.upstreamID, reason: outcome.reason, detail: outcome.detail, location: outcome.location)
         }
     }
 

@@ -1,3 +1,4 @@
+import BrightKeysCore
 import KubeModel
 
 /// Helpers that write details the way the upstream evaluator does.
@@ -20,7 +21,7 @@ enum Detail {
 /// Collects offending containers (in evaluation order) and remembers the first offending field.
 struct Offenders {
     private(set) var names: [String] = []
-    private(set) var first: (path: String, line: Int)?
+    private var first: FieldLocation?
 
     var isEmpty: Bool { names.isEmpty && first == nil }
 
@@ -28,17 +29,20 @@ struct Offenders {
         names.append(container.name)
         // Only the first offender's place is reported: the others need no path.
         guard first == nil else { return }
-        let components = field.flatMap { $0.split(separator: ".").map(String.init) }
-        note(path: container.path(components.joined(separator: ".")), line: container.line(components))
+        first = .container(container, field)
     }
 
-    mutating func note(path: String, line: Int) {
-        if first == nil { first = (path, line) }
+    /// A pod-level field offends: it is the place reported if no container came first.
+    mutating func note(_ pod: PodView, _ field: String...) {
+        if first == nil { first = .pod(pod, field) }
+    }
+
+    mutating func note(_ location: @autoclosure () -> FieldLocation) {
+        if first == nil { first = location() }
     }
 
     func outcome(reason: String, detail: String, fallback pod: PodView) -> ControlOutcome {
-        let location = first ?? (pod.specPath, pod.spec.line)
-        return ControlOutcome(reason: reason, detail: detail, path: location.path, line: location.line)
+        ControlOutcome(reason: reason, detail: detail, location: first ?? FieldLocation(path: pod.specPath, line: pod.spec.line))
     }
 }
 

@@ -7,6 +7,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import KubeModel
 import NIOCore
+import PodSecurity
 import Servers
 
 // Tools for scripts/bench-webhook.sh and scripts/webhook-agreement.py:
@@ -135,10 +136,47 @@ func phases(_ arguments: [String]) async throws {
             Double(decide) / count / 1000, Double(encode) / count / 1000, bytes / Int(count)))
 }
 
+/// Single-threaded cost of each part of a decision over the bodies: every Pod Security control
+/// and every brightkeys check, in µs per request, most costly first.
+func parts(_ arguments: [String]) throws {
+    guard let file = arguments.first, let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        fail("usage: webhook-bench parts REVIEWS.jsonl [ROUNDS]")
+    }
+    let rounds = arguments.count > 1 ? Int(arguments[1]) ?? 100 : 100
+    let catalog = WorkloadCatalog()
+    let pods: [PodView] = try text.split(separator: "\n").compactMap { line in
+        guard let object = try AdmissionReview.decode(Array(line.utf8)).request.object else { return nil }
+        return catalog.podView(for: KubeObject(file: "admission", root: object))
+    }
+    var costs: [(String, Double)] = []
+    func time(_ name: String, _ body: (PodView) -> Int) {
+        var sink = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<rounds { for pod in pods { sink &+= body(pod) } }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+        costs.append((name, elapsed / Double(rounds * pods.count) / 1000))
+        if sink == -1 { print(sink) }
+    }
+    for control in PodSecurityEvaluator.controls {
+        guard let rule = control.rule(at: .newest) else { continue }
+        time("pss " + control.upstreamID) { rule.evaluate($0) == nil ? 0 : 1 }
+    }
+    time("pss all (restricted)") { PodSecurityEvaluator.evaluate($0, level: .restricted, version: .newest).count }
+    let context = CheckContext(catalog: catalog)
+    for check in try BuiltinChecks.registry().checks where check.descriptor.pssControl == nil {
+        time("check " + check.descriptor.id + " " + check.descriptor.slug) { check.evaluate($0.object, pod: $0, in: context).count }
+    }
+    time("podView") { catalog.podView(for: $0.object)?.containers.count ?? 0 }
+    let total = costs.filter { !$0.0.hasPrefix("pss all") }.reduce(0) { $0 + $1.1 }
+    for (name, cost) in costs.sorted(by: { $0.1 > $1.1 }) { print(String(format: "%7.2f µs  %@", cost, name)) }
+    print(String(format: "%7.2f µs  sum of parts", total))
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "reviews": reviews(Array(arguments.dropFirst()))
 case "bare": try await bare(Array(arguments.dropFirst()))
 case "phases": try await phases(Array(arguments.dropFirst()))
+case "parts": try parts(Array(arguments.dropFirst()))
 default: fail("usage: webhook-bench reviews [--namespace NS] PATH... | webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE")
 }

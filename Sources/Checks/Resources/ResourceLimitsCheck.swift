@@ -32,14 +32,21 @@ public struct ResourceLimitsCheck: PodCheck {
     public init() {}
 
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
-        pod.containers.filter { $0.kind != .ephemeralContainer }.compactMap { container in
+        var findings: [Finding] = []
+        for container in pod.containers where container.kind != .ephemeralContainer {
             let limits = container.node["resources"]?["limits"]
-            let missing = ["cpu", "memory"].filter { limits?[$0] == nil }
-            guard !missing.isEmpty else { return nil }
-            let line = limits != nil ? container.line("resources", "limits") : container.line("name")
-            return finding(
-                pod, path: container.path("resources", "limits"), line: line,
-                "container \"\(container.name)\" has no \(missing.joined(separator: " or ")) limit")
+            let missing: String
+            switch (limits?["cpu"] == nil, limits?["memory"] == nil) {
+            case (true, true): missing = "cpu or memory"
+            case (true, false): missing = "cpu"
+            case (false, true): missing = "memory"
+            case (false, false): continue
+            }
+            let location = FieldLocation {
+                (container.path("resources", "limits"), limits != nil ? container.line("resources", "limits") : container.line("name"))
+            }
+            findings.append(finding(pod, at: location, "container \"\(container.name)\" has no \(missing) limit"))
         }
+        return findings
     }
 }

@@ -24,15 +24,24 @@ public struct ResourceRequestsCheck: PodCheck {
     public init() {}
 
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
-        pod.containers.filter { $0.kind != .ephemeralContainer }.compactMap { container in
+        var findings: [Finding] = []
+        for container in pod.containers where container.kind != .ephemeralContainer {
             let resources = container.node["resources"]
+            let requests = resources?["requests"]
+            let limits = resources?["limits"]
             // A limit without a request defaults the request to the limit.
-            let missing = ["cpu", "memory"].filter { resources?["requests"]?[$0] == nil && resources?["limits"]?[$0] == nil }
-            guard !missing.isEmpty else { return nil }
-            let line = resources?["requests"] != nil ? container.line("resources", "requests") : container.line("name")
-            return finding(
-                pod, path: container.path("resources", "requests"), line: line,
-                "container \"\(container.name)\" has no \(missing.joined(separator: " or ")) request")
+            let missing: String
+            switch (requests?["cpu"] == nil && limits?["cpu"] == nil, requests?["memory"] == nil && limits?["memory"] == nil) {
+            case (true, true): missing = "cpu or memory"
+            case (true, false): missing = "cpu"
+            case (false, true): missing = "memory"
+            case (false, false): continue
+            }
+            let location = FieldLocation {
+                (container.path("resources", "requests"), requests != nil ? container.line("resources", "requests") : container.line("name"))
+            }
+            findings.append(finding(pod, at: location, "container \"\(container.name)\" has no \(missing) request"))
         }
+        return findings
     }
 }

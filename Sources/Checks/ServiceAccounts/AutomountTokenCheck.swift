@@ -29,10 +29,15 @@ public struct AutomountTokenCheck: PodCheck {
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
         let value = pod.spec["automountServiceAccountToken"]
         guard value?.bool != false else { return [] }
-        let line = value != nil ? pod.line(["automountServiceAccountToken"]) : (pod.spec.keyPosition("containers")?.line ?? pod.spec.line)
+        let location = FieldLocation {
+            (
+                pod.path("automountServiceAccountToken"),
+                value != nil ? pod.line(["automountServiceAccountToken"]) : (pod.spec.keyPosition("containers")?.line ?? pod.spec.line)
+            )
+        }
         return [
             finding(
-                pod, path: pod.path("automountServiceAccountToken"), line: line,
+                pod, at: location,
                 "pod does not set automountServiceAccountToken=false, so an API token is mounted into its containers")
         ]
     }

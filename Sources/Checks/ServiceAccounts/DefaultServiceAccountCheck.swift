@@ -30,8 +30,10 @@ public struct DefaultServiceAccountCheck: PodCheck {
         let field = pod.spec["serviceAccountName"] != nil ? "serviceAccountName" : "serviceAccount"
         let name = pod.spec[field]?.scalarText ?? ""
         guard name.isEmpty || name == "default" else { return [] }
-        let line = pod.spec[field] != nil ? pod.line([field]) : (pod.spec.keyPosition("containers")?.line ?? pod.spec.line)
+        let location = FieldLocation {
+            (pod.path("serviceAccountName"), pod.spec[field] != nil ? pod.line([field]) : (pod.spec.keyPosition("containers")?.line ?? pod.spec.line))
+        }
         let how = name.isEmpty ? "sets no serviceAccountName, so it runs as \"default\"" : "runs as the \"default\" service account"
-        return [finding(pod, path: pod.path("serviceAccountName"), line: line, "pod \(how)")]
+        return [finding(pod, at: location, "pod \(how)")]
     }
 }

@@ -30,14 +30,14 @@ public struct HostPathVolumeCheck: PodCheck {
     public init() {}
 
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
-        pod.volumes.compactMap { volume, path -> Finding? in
+        pod.volumes.compactMap { volume, index -> Finding? in
             guard let hostPath = volume["hostPath"] else { return nil }
             let name = volume["name"]?.scalarText ?? ""
             let target = hostPath["path"]?.scalarText ?? ""
             let normalized = target.count > 1 && target.hasSuffix("/") ? String(target.dropLast()) : target
             let note = Self.sensitive.contains(normalized) ? " (a sensitive host path)" : ""
             return finding(
-                pod, path: "\(path).hostPath", line: volume.keyPosition("hostPath")?.line ?? volume.line,
+                pod, at: FieldLocation { ("\(pod.volumePath(index)).hostPath", volume.keyPosition("hostPath")?.line ?? volume.line) },
                 "volume \"\(name)\" mounts host path \"\(target)\"\(note)")
         }
     }

@@ -25,15 +25,17 @@ public struct HostPathVolumesControl: PodSecurityControl {
     public static let versions = [
         VersionedRule(KubeVersion(1, 0)) { pod in
             var names: [String] = []
-            var first: (String, Int)?
-            for (volume, path) in pod.volumes where volume["hostPath"] != nil {
+            var first: FieldLocation?
+            for (volume, index) in pod.volumes where volume["hostPath"] != nil {
                 names.append(volume["name"]?.scalarText ?? "")
-                if first == nil { first = ("\(path).hostPath", volume.keyPosition("hostPath")?.line ?? volume.line) }
+                if first == nil {
+                    first = FieldLocation { ("\(pod.volumePath(index)).hostPath", volume.keyPosition("hostPath")?.line ?? volume.line) }
+                }
             }
             guard let first else { return nil }
             return ControlOutcome(
                 reason: "hostPath volumes", detail: "\(Detail.pluralize("volume", "volumes", names.count)) \(Detail.joinQuote(names))",
-                path: first.0, line: first.1)
+                location: first)
         }
     ]
 

@@ -34,7 +34,7 @@ public struct HostPortsControl: PodSecurityControl {
                     guard let hostPort = port["hostPort"]?.int, hostPort != 0 else { continue }
                     bad = true
                     ports.insert(String(hostPort))
-                    offenders.note(path: container.path("ports[\(index)]", "hostPort"), line: port.keyPosition("hostPort")?.line ?? port.line)
+                    offenders.note(FieldLocation { (container.path("ports[\(index)]", "hostPort"), port.keyPosition("hostPort")?.line ?? port.line) })
                 }
                 if bad { offenders.add(container, "ports") }
             }

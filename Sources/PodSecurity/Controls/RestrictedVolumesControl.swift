@@ -39,21 +39,21 @@ public struct RestrictedVolumesControl: PodSecurityControl {
     static func evaluate(_ pod: PodView) -> ControlOutcome? {
         var names: [String] = []
         var types = Set<String>()
-        var first: (String, Int)?
-        for (volume, path) in pod.volumes {
-            let sources = (volume.mapping?.keys ?? []).filter { $0 != "name" && !(volume[$0]?.isNull ?? true) }
-            let type = sources.first { known.contains($0) } ?? "unknown"
+        var first: FieldLocation?
+        for (volume, index) in pod.volumes {
+            // The first known volume source that is set (not null), in the order written.
+            let type = volume.mapping?.entries.first { $0.key != "name" && !$0.value.isNull && known.contains($0.key) }?.key ?? "unknown"
             guard !allowed.contains(type) else { continue }
             names.append(volume["name"]?.scalarText ?? "")
             types.insert(type)
-            if first == nil { first = (path, volume.keyPosition("name")?.line ?? volume.line) }
+            if first == nil { first = FieldLocation { (pod.volumePath(index), volume.keyPosition("name")?.line ?? volume.line) } }
         }
         guard let first else { return nil }
         return ControlOutcome(
             reason: "restricted volume types",
             detail:
                 "\(Detail.pluralize("volume", "volumes", names.count)) \(Detail.joinQuote(names)) \(Detail.pluralize("uses", "use", names.count)) \(Detail.pluralize("restricted volume type", "restricted volume types", types.count)) \(Detail.joinQuote(types.sorted()))",
-            path: first.0, line: first.1)
+            location: first)
     }
 
     public static let versions = [

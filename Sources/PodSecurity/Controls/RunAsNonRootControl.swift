@@ -42,7 +42,7 @@ public struct RunAsNonRootControl: PodSecurityControl {
                 podNonRoot = true
             } else {
                 setters.append("pod")
-                offenders.note(path: pod.path("securityContext", "runAsNonRoot"), line: pod.line(["securityContext", "runAsNonRoot"]))
+                offenders.note(pod, "securityContext", "runAsNonRoot")
             }
         }
         var explicit: [String] = []

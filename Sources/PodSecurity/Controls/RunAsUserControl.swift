@@ -26,7 +26,7 @@ public struct RunAsUserControl: PodSecurityControl {
         var offenders = Offenders()
         if pod.podSetting("runAsUser")?.int == 0 {
             setters.append("pod")
-            offenders.note(path: pod.path("securityContext", "runAsUser"), line: pod.line(["securityContext", "runAsUser"]))
+            offenders.note(pod, "securityContext", "runAsUser")
         }
         var containers: [String] = []
         for container in pod.containers where container.setting("runAsUser")?.int == 0 {

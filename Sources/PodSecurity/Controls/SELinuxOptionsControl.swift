@@ -51,7 +51,7 @@ public struct SELinuxOptionsControl: PodSecurityControl {
         }
         if let options = pod.podSetting("seLinuxOptions"), !valid(options) {
             setters.append("pod")
-            offenders.note(path: pod.path("securityContext", "seLinuxOptions"), line: pod.line(["securityContext", "seLinuxOptions"]))
+            offenders.note(pod, "securityContext", "seLinuxOptions")
         }
         var containers: [String] = []
         for container in pod.containers {

@@ -73,7 +73,7 @@ enum SeccompFields {
             } else {
                 setters.append("pod")
                 badValues.insert(value)
-                offenders.note(path: pod.path("securityContext", "seccompProfile", "type"), line: pod.line(["securityContext", "seccompProfile", "type"]))
+                offenders.note(pod, "securityContext", "seccompProfile", "type")
             }
         }
         var explicit: [String] = []

@@ -28,9 +28,7 @@ public struct WindowsHostProcessControl: PodSecurityControl {
             var offenders = Offenders()
             if pod.podSetting("windowsOptions", "hostProcess")?.bool == true {
                 setters.append("pod")
-                offenders.note(
-                    path: pod.path("securityContext", "windowsOptions", "hostProcess"),
-                    line: pod.line(["securityContext", "windowsOptions", "hostProcess"]))
+                offenders.note(pod, "securityContext", "windowsOptions", "hostProcess")
             }
             var containers: [String] = []
             for container in pod.containers where container.setting("windowsOptions", "hostProcess")?.bool == true {
