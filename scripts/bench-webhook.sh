@@ -6,6 +6,7 @@
 #   3. holding load: 60 s at 2,000 requests/s, zero errors, RSS at start and end;
 #   4. bad input: 10,000 malformed or hostile requests, then a valid one answered correctly.
 # Bodies are real AdmissionReviews built from the corpus' pods (restricted namespace).
+# Both servers run Swift Concurrency on NIO's event loop threads, as `webhook serve` does.
 # Usage: scripts/bench-webhook.sh [CORPUS_DIR]   (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -25,8 +25,6 @@ public struct Admitter: Sendable {
     public let settings: AdmissionSettings
     public let namespaces: any NamespaceSource
     let scanner: Scanner
-    /// Descriptors by check ID, looked up for every finding.
-    let descriptors: [String: CheckDescriptor]
     let defaults: NamespacePolicy
     let catalog: WorkloadCatalog
 
@@ -50,7 +48,6 @@ public struct Admitter: Sendable {
         var scanner = Scanner(registry: own, config: config, context: CheckContext(catalog: catalog))
         scanner.honorIgnoreAnnotations = config.admission.honorIgnoreAnnotations
         self.scanner = scanner
-        self.descriptors = Dictionary(own.descriptors.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.catalog = catalog
         self.settings = config.admission
         self.namespaces = namespaces
@@ -329,8 +326,7 @@ public struct Admitter: Sendable {
             existing = Set(oldReport.findings.map { "\($0.checkID) \($0.path) \($0.message)" })
         }
         for finding in report.findings {
-            guard let descriptor = descriptors[finding.checkID] else { continue }
-            switch settings.mode(of: descriptor, severity: finding.severity) {
+            switch settings.mode(of: finding.descriptor, severity: finding.severity) {
             case .enforce:
                 if existing.contains("\(finding.checkID) \(finding.path) \(finding.message)") {
                     part.warned.append(finding)

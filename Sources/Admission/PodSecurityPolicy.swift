@@ -26,6 +26,16 @@ public struct NamespacePolicy: Sendable, Equatable {
 
     public static let labelPrefix = "pod-security.kubernetes.io/"
 
+    /// The six labels, spelled once (read on every pod request).
+    enum Label {
+        static let enforce = labelPrefix + "enforce"
+        static let enforceVersion = labelPrefix + "enforce-version"
+        static let audit = labelPrefix + "audit"
+        static let auditVersion = labelPrefix + "audit-version"
+        static let warn = labelPrefix + "warn"
+        static let warnVersion = labelPrefix + "warn-version"
+    }
+
     public init(enforce: LevelVersion, audit: LevelVersion, warn: LevelVersion) {
         self.enforce = enforce
         self.audit = audit
@@ -68,37 +78,36 @@ public struct NamespacePolicy: Sendable, Equatable {
         var policy = defaults
         var errors: [LabelError] = []
         guard !labels.isEmpty else { return (policy, errors) }
-        func level(_ mode: String) -> PodSecurityLevel?? {
-            guard let text = labels[labelPrefix + mode] else { return .none }
+        func level(_ label: String) -> PodSecurityLevel?? {
+            guard let text = labels[label] else { return .none }
             if let parsed = PodSecurityLevel(rawValue: text) { return .some(parsed) }
-            errors.append(LabelError(label: labelPrefix + mode, value: text, detail: "must be one of privileged, baseline, restricted"))
+            errors.append(LabelError(label: label, value: text, detail: "must be one of privileged, baseline, restricted"))
             return .some(nil)
         }
-        func version(_ mode: String) -> KubeVersion?? {
-            guard let text = labels[labelPrefix + mode + "-version"] else { return .none }
+        func version(_ label: String) -> KubeVersion?? {
+            guard let text = labels[label] else { return .none }
             if text == "latest" { return .some(nil) }
             if let parsed = parseVersion(text) { return .some(parsed) }
-            errors.append(
-                LabelError(label: labelPrefix + mode + "-version", value: text, detail: "must be \"latest\" or \"v1.x\""))
+            errors.append(LabelError(label: label, value: text, detail: "must be \"latest\" or \"v1.x\""))
             return .some(nil)
         }
         var enforceLevelSet = false
-        if let parsed = level("enforce") {
+        if let parsed = level(Label.enforce) {
             policy.enforce.level = parsed ?? .restricted
             enforceLevelSet = parsed != nil
         }
-        if let parsed = version("enforce") { policy.enforce.version = parsed }
-        if let parsed = level("audit") { policy.audit.level = parsed ?? .privileged }
-        if let parsed = version("audit") { policy.audit.version = parsed }
+        if let parsed = version(Label.enforceVersion) { policy.enforce.version = parsed }
+        if let parsed = level(Label.audit) { policy.audit.level = parsed ?? .privileged }
+        if let parsed = version(Label.auditVersion) { policy.audit.version = parsed }
         var warnLevelSet = false
         var warnVersionSet = false
-        if let parsed = level("warn") {
+        if let parsed = level(Label.warn) {
             policy.warn.level = parsed ?? .privileged
             warnLevelSet = parsed != nil
         }
-        if let parsed = version("warn") {
+        if let parsed = version(Label.warnVersion) {
             policy.warn.version = parsed
-            warnVersionSet = labels[labelPrefix + "warn-version"].map { $0 == "latest" || parseVersion($0) != nil } ?? false
+            warnVersionSet = labels[Label.warnVersion].map { $0 == "latest" || parseVersion($0) != nil } ?? false
         }
         // An explicit enforce level stricter than warn raises warn to it, so that users are
         // warned about what would be denied; its version follows unless warn-version is set.

@@ -65,7 +65,8 @@ extension Substring {
 }
 
 /// Everything known about a check: the single source for its tests, docs, and SARIF metadata.
-public struct CheckDescriptor: Sendable {
+/// Immutable and shared: every finding refers to its check's descriptor.
+public final class CheckDescriptor: Sendable {
     /// Opaque and stable, e.g. `BK-POD-004`.
     public let id: String
     /// Kebab-case; used in ignore annotations and config.

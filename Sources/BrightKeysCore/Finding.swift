@@ -6,10 +6,7 @@ import KubeModel
 /// copied from check to report to reporter, and a copy is then one reference, not a dozen.
 public struct Finding: Sendable {
     private final class Payload: Sendable {
-        let checkID: String
-        let slug: String
-        let title: String
-        let controls: [Control]
+        let descriptor: CheckDescriptor
         let message: String
         let file: String
         let location: FieldLocation
@@ -20,10 +17,7 @@ public struct Finding: Sendable {
         let objectPath: String
 
         init(descriptor: CheckDescriptor, object: KubeObject, location: FieldLocation, message: String) {
-            checkID = descriptor.id
-            slug = descriptor.slug
-            title = descriptor.title
-            controls = descriptor.controls
+            self.descriptor = descriptor
             self.message = message
             file = object.file
             self.location = location
@@ -48,10 +42,12 @@ public struct Finding: Sendable {
         severity = descriptor.severity
     }
 
-    public var checkID: String { payload.checkID }
-    public var slug: String { payload.slug }
-    public var title: String { payload.title }
-    public var controls: [Control] { payload.controls }
+    /// The check that found it.
+    public var descriptor: CheckDescriptor { payload.descriptor }
+    public var checkID: String { payload.descriptor.id }
+    public var slug: String { payload.descriptor.slug }
+    public var title: String { payload.descriptor.title }
+    public var controls: [Control] { payload.descriptor.controls }
     /// Lowercase, names the object's field; never holds a secret value.
     public var message: String { payload.message }
     public var file: String { payload.file }

@@ -32,21 +32,24 @@ public struct JSONParser: Sendable {
     }
 }
 
-/// One container being filled, on the reader's explicit stack. Its items or entries are kept in
-/// separate stacks so that appending mutates them in place (an enum payload would be copied on
-/// every append).
+/// One container being filled, on the reader's explicit stack. Its items or entries sit at the
+/// end of one scratch array shared by all open containers (from `first` on), so that building a
+/// container costs one allocation of the right size when it closes.
 private struct OpenContainer {
     let start: SourcePosition
     let isArray: Bool
+    /// Where its items (arrays) or entries (objects) begin in the scratch array.
+    let first: Int
     /// For objects: the key whose value is being read.
     var key = ""
     var keyPosition = SourcePosition(line: 0, column: 0)
     /// Made only for large objects: small ones are searched, which is cheaper.
     var seen: Set<String>?
 
-    init(start: SourcePosition, isArray: Bool) {
+    init(start: SourcePosition, isArray: Bool, first: Int) {
         self.start = start
         self.isArray = isArray
+        self.first = first
     }
 }
 
@@ -95,8 +98,8 @@ private struct Reader {
     /// Reads one value; containers are filled iteratively.
     mutating func value() throws(JSONParser.Failure) -> Node {
         var open: [OpenContainer] = []
-        var arrays: [[Node]] = []
-        var objects: [[Mapping.Entry]] = []
+        var items: [Node] = []
+        var entries: [Mapping.Entry] = []
         var current: Node
         while true {
             skipSpace()
@@ -111,10 +114,9 @@ private struct Reader {
                     offset += 1
                     current = Node(.mapping(Mapping()), at: start)
                 } else {
-                    var container = OpenContainer(start: start, isArray: false)
+                    var container = OpenContainer(start: start, isArray: false, first: entries.count)
                     (container.key, container.keyPosition) = try objectKey()
                     open.append(container)
-                    objects.append([])
                     continue
                 }
             case UInt8(ascii: "["):
@@ -125,8 +127,7 @@ private struct Reader {
                     offset += 1
                     current = Node(.sequence([]), at: start)
                 } else {
-                    open.append(OpenContainer(start: start, isArray: true))
-                    arrays.append([])
+                    open.append(OpenContainer(start: start, isArray: true, first: items.count))
                     continue
                 }
             case UInt8(ascii: "\""):
@@ -155,27 +156,32 @@ private struct Reader {
                 let byte = bytes[offset]
                 offset += 1
                 if isArray {
-                    arrays[arrays.count - 1].append(current)
+                    items.append(current)
                     if byte == UInt8(ascii: "]") {
-                        current = Node(.sequence(arrays.removeLast()), at: open.removeLast().start)
+                        let closed = open.removeLast()
+                        current = Node(.sequence(Array(items[closed.first...])), at: closed.start)
+                        items.removeSubrange(closed.first...)
                         continue
                     }
                     guard byte == UInt8(ascii: ",") else { throw fail("expected , or ] in an array, found \(describe(byte))", at: lastPosition) }
                 } else {
-                    let last = objects.count - 1
-                    objects[last].append(Mapping.Entry(key: open[top].key, keyPosition: open[top].keyPosition, value: current))
+                    entries.append(Mapping.Entry(key: open[top].key, keyPosition: open[top].keyPosition, value: current))
                     if byte == UInt8(ascii: "}") {
-                        current = Node(.mapping(Mapping(objects.removeLast())), at: open.removeLast().start)
+                        let closed = open.removeLast()
+                        current = Node(.mapping(Mapping(Array(entries[closed.first...]))), at: closed.start)
+                        entries.removeSubrange(closed.first...)
                         continue
                     }
                     guard byte == UInt8(ascii: ",") else { throw fail("expected , or } in an object, found \(describe(byte))", at: lastPosition) }
                     skipSpace()
                     let (next, nextPosition) = try objectKey()
                     let duplicate: Bool
-                    if open[top].seen == nil && objects[last].count < 16 {
-                        duplicate = objects[last].contains { $0.key == next }
+                    let first = open[top].first
+                    if open[top].seen == nil && entries.count - first < 16 {
+                        let count = next.utf8.count
+                        duplicate = entries[first...].contains { $0.key.utf8.count == count && $0.key == next }
                     } else {
-                        if open[top].seen == nil { open[top].seen = Set(objects[last].map(\.key)) }
+                        if open[top].seen == nil { open[top].seen = Set(entries[first...].map(\.key)) }
                         duplicate = open[top].seen?.insert(next).inserted == false
                     }
                     if duplicate { throw fail("duplicate key \"\(next)\"", at: nextPosition) }

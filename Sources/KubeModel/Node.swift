@@ -69,17 +69,20 @@ public struct Mapping: Sendable {
     /// The entry for `key`; mappings in manifests are small, so a linear search beats hashing.
     public func entry(_ key: String) -> Entry? {
         // Comparing in place: iterating `entries` would copy (retain) every entry it passes.
-        guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+        guard let index = index(of: key) else { return nil }
         return entries[index]
     }
 
     public subscript(key: String) -> Node? {
-        guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+        guard let index = index(of: key) else { return nil }
         return entries[index].value
     }
 
     public func index(of key: String) -> Int? {
-        entries.firstIndex { $0.key == key }
+        // Lengths are stored, and most keys differ in length: compared first, they spare most of
+        // the string comparisons.
+        let count = key.utf8.count
+        return entries.firstIndex { $0.key.utf8.count == count && $0.key == key }
     }
 
     mutating func append(_ entry: Entry) {

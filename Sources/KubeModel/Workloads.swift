@@ -70,6 +70,7 @@ public struct PodView: Sendable {
     public let specPath: String
     /// The pod's metadata (labels, annotations).
     public let metadata: Node?
+    public let securityContext: Node?
 
     /// Every container in the order Kubernetes validates them: init, regular, ephemeral.
     public private(set) var containers: [ContainerView] = []
@@ -81,6 +82,7 @@ public struct PodView: Sendable {
         self.metadata = metadata
         var result: [ContainerView] = []
         let podSecurityContext = spec["securityContext"]
+        securityContext = podSecurityContext
         for kind in ContainerKind.allCases {
             guard let items = spec[kind.rawValue]?.sequence else { continue }
             for (index, node) in items.enumerated() {
@@ -91,7 +93,6 @@ public struct PodView: Sendable {
     }
 
     public var annotations: [String: String] { KubeObject.stringMap(metadata?["annotations"]) }
-    public var securityContext: Node? { spec["securityContext"] }
 
     /// The path of a field of the spec, e.g. `path("securityContext", "runAsUser")`.
     public func path(_ components: String...) -> String {
@@ -131,9 +132,19 @@ public struct ContainerView: Sendable {
     public let kind: ContainerKind
     public let index: Int
     public let node: Node
+    /// Read once: nearly every control and check asks for these.
+    public let name: String
+    public let securityContext: Node?
 
-    public var name: String { node["name"]?.scalarText ?? "" }
-    public var securityContext: Node? { node["securityContext"] }
+    public init(podPath: String, podSecurityContext: Node?, kind: ContainerKind, index: Int, node: Node) {
+        self.podPath = podPath
+        self.podSecurityContext = podSecurityContext
+        self.kind = kind
+        self.index = index
+        self.node = node
+        name = node["name"]?.scalarText ?? ""
+        securityContext = node["securityContext"]
+    }
     /// e.g. `spec.template.spec.initContainers[1]`.
     public var path: String { "\(podPath).\(kind.rawValue)[\(index)]" }
 

@@ -62,18 +62,39 @@ public enum AdmissionWebhookServer {
         "brightkeys_admission_request_duration_seconds": "Time from the body read to the answer.",
     ]
 
+    /// The webhook's metrics, looked up once.
+    public struct Metrics: Sendable {
+        public let requests: ServerMetrics.Counter
+        public let denials: ServerMetrics.Counter
+        public let malformed: ServerMetrics.Counter
+        public let oversized: ServerMetrics.Counter
+        public let throttled: ServerMetrics.Counter
+        public let duration: ServerMetrics.Histogram
+
+        public init(_ metrics: ServerMetrics) {
+            func counter(_ name: String, _ labels: [String] = []) -> ServerMetrics.Counter {
+                metrics.counter(name, labels: labels, help: help[name] ?? "")
+            }
+            requests = counter("brightkeys_admission_requests_total", ["operation", "kind", "verdict"])
+            denials = counter("brightkeys_admission_denials_total", ["check"])
+            malformed = counter("brightkeys_admission_malformed_total")
+            oversized = counter("brightkeys_admission_oversized_total")
+            throttled = counter("brightkeys_admission_throttled_total")
+            let name = "brightkeys_admission_request_duration_seconds"
+            duration = metrics.histogram(name, help: help[name] ?? "")
+            // Shown at zero before the first refusal, so that alerts on them have a series.
+            for unlabelled in [malformed, oversized, throttled] { unlabelled.add([], 0) }
+        }
+    }
+
     /// Answers one request body; never throws, never crashes on any input.
-    public static func handle(body: [UInt8], contentType: String?, configuration: AdmissionWebhookConfiguration, metrics: ServerMetrics) async
+    public static func handle(body: [UInt8], contentType: String?, configuration: AdmissionWebhookConfiguration, metrics: Metrics) async
         -> WebhookReply
     {
         let start = DispatchTime.now().uptimeNanoseconds
-        defer {
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            metrics.observe(
-                "brightkeys_admission_request_duration_seconds", seconds: seconds, help: help["brightkeys_admission_request_duration_seconds"] ?? "")
-        }
+        defer { metrics.duration.observe(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         func malformed(_ message: String) -> WebhookReply {
-            metrics.add("brightkeys_admission_malformed_total", help: help["brightkeys_admission_malformed_total"] ?? "")
+            metrics.malformed.add()
             configuration.logger.info("malformed request", metadata: ["error": .string(message)])
             return .text(400, message)
         }
@@ -92,12 +113,8 @@ public enum AdmissionWebhookServer {
         // own timeout (a pod is then refused as Pod Security Admission does): no timer per request.
         let outcome = await configuration.admitter.review(request)
         let kind = request.kind.group.isEmpty ? request.kind.kind : "\(request.kind.kind).\(request.kind.group)"
-        metrics.add(
-            "brightkeys_admission_requests_total", [("operation", request.operation.rawValue), ("kind", kind), ("verdict", outcome.verdict)],
-            help: help["brightkeys_admission_requests_total"] ?? "")
-        for check in Set(outcome.deniedBy).sorted() {
-            metrics.add("brightkeys_admission_denials_total", [("check", check)], help: help["brightkeys_admission_denials_total"] ?? "")
-        }
+        metrics.requests.add([request.operation.rawValue, kind, outcome.verdict])
+        if !outcome.deniedBy.isEmpty { metrics.denials.increment(each: Set(outcome.deniedBy)) }
         let level: Logger.Level = outcome.verdict == "allowed" ? .debug : .info
         if configuration.logger.logLevel <= level {
             var metadata: Logger.Metadata = [
@@ -117,11 +134,7 @@ public enum AdmissionWebhookServer {
         _ configuration: AdmissionWebhookConfiguration, metrics: ServerMetrics = ServerMetrics(), ready: @escaping @Sendable () -> Bool,
         onRunning: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
-        for name in [
-            "brightkeys_admission_malformed_total", "brightkeys_admission_oversized_total", "brightkeys_admission_throttled_total",
-        ] {
-            metrics.add(name, [], 0, help: help[name] ?? "")
-        }
+        let handles = Metrics(metrics)
         let router = Router()
         let maxBody = configuration.maxBodyBytes
         let limit = configuration.inFlight
@@ -131,15 +144,15 @@ public enum AdmissionWebhookServer {
                 refuse: { refusal in
                     switch refusal {
                     case .busy:
-                        metrics.add("brightkeys_admission_throttled_total", help: help["brightkeys_admission_throttled_total"] ?? "")
+                        handles.throttled.add()
                         return reply(.text(429, "too many requests in flight; retry"))
                     case .tooLarge:
-                        metrics.add("brightkeys_admission_oversized_total", help: help["brightkeys_admission_oversized_total"] ?? "")
+                        handles.oversized.add()
                         return reply(.text(413, "request entity is too large; limit is \(maxBody) bytes"))
                     }
                 },
                 handle: { body, request in
-                    reply(await handle(body: body, contentType: request.headers[.contentType], configuration: configuration, metrics: metrics))
+                    reply(await handle(body: body, contentType: request.headers[.contentType], configuration: configuration, metrics: handles))
                 })
         }
         for path in ["validate", "validate/pods", "validate/workloads"] { router.post(RouterPath(path), use: validate) }

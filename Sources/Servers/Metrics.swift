@@ -1,88 +1,181 @@
 import Foundation
 
-/// Counters and a latency histogram, rendered in the Prometheus text format.
+/// Counters, gauges and latency histograms, rendered in the Prometheus text format.
+///
+/// Series are kept by metric name and label values; the `name{label="value"}` text is built only
+/// when `/metrics` is read. Hot paths hold a `Counter` or `Histogram` handle, which skips even
+/// the look-up by name.
 public final class ServerMetrics: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counters: [String: Double] = [:]
-    private var help: [String: (String, String)] = [:]
     /// Bucket upper bounds in seconds, from 100 µs.
     static let buckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
-    private var histogram: [String: [Int]] = [:]
-    private var sums: [String: (Double, Int)] = [:]
+
+    /// One counter or gauge family: fixed label names, one value per combination of label values.
+    public final class Counter: @unchecked Sendable {
+        let name: String
+        let labelNames: [String]
+        let help: String
+        let type: String
+        private let lock = NSLock()
+        private var series: [[String]: Double] = [:]
+
+        init(name: String, labelNames: [String], help: String, type: String) {
+            self.name = name
+            self.labelNames = labelNames
+            self.help = help
+            self.type = type
+        }
+
+        /// The series with these label values (in the family's label order) += amount.
+        public func add(_ labelValues: [String] = [], _ amount: Double = 1) {
+            lock.lock()
+            series[labelValues, default: 0] += amount
+            lock.unlock()
+        }
+
+        /// One more in each series named by `values`, one value per series (a family with one label).
+        public func increment(each values: some Sequence<String>) {
+            lock.lock()
+            for value in values { series[[value], default: 0] += 1 }
+            lock.unlock()
+        }
+
+        func set(_ labelValues: [String], _ value: Double) {
+            lock.lock()
+            series[labelValues] = value
+            lock.unlock()
+        }
+
+        func value(_ labelValues: [String]) -> Double {
+            lock.lock()
+            defer { lock.unlock() }
+            return series[labelValues] ?? 0
+        }
+
+        /// `name{labels} value` lines, ordered by their text.
+        func lines() -> [String] {
+            lock.lock()
+            let snapshot = series
+            lock.unlock()
+            return snapshot.map { "\(ServerMetrics.key(name, Array(zip(labelNames, $0.key)))) \(ServerMetrics.number($0.value))" }.sorted()
+        }
+    }
+
+    /// A latency histogram with the fixed buckets.
+    public final class Histogram: @unchecked Sendable {
+        let name: String
+        let help: String
+        private let lock = NSLock()
+        private var counts = [Int](repeating: 0, count: ServerMetrics.buckets.count)
+        private var sum = 0.0
+        private var count = 0
+
+        init(name: String, help: String) {
+            self.name = name
+            self.help = help
+        }
+
+        public func observe(seconds: Double) {
+            // Buckets are cumulative: find the first that holds the value, then count it in the rest.
+            let first = ServerMetrics.buckets.firstIndex { seconds <= $0 } ?? ServerMetrics.buckets.count
+            lock.lock()
+            for index in first..<counts.count { counts[index] += 1 }
+            sum += seconds
+            count += 1
+            lock.unlock()
+        }
+
+        func render() -> String {
+            lock.lock()
+            let (counts, sum, count) = (counts, sum, count)
+            lock.unlock()
+            var output = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+            for (index, bound) in ServerMetrics.buckets.enumerated() {
+                output += "\(name)_bucket{le=\"\(bound)\"} \(counts[index])\n"
+            }
+            return output + "\(name)_bucket{le=\"+Inf\"} \(count)\n\(name)_sum \(sum)\n\(name)_count \(count)\n"
+        }
+    }
+
+    private let lock = NSLock()
+    private var counters: [String: Counter] = [:]
+    private var histograms: [String: Histogram] = [:]
 
     public init() {}
 
-    /// `name{labels}` += amount.
-    public func add(_ name: String, _ labels: [(String, String)] = [], _ amount: Double = 1, help text: String = "") {
-        let key = Self.key(name, labels)
+    /// The counter family `name` (made on first use; later calls get the same family).
+    public func counter(_ name: String, labels: [String] = [], help: String = "") -> Counter {
+        family(name, labels: labels, help: help, type: "counter")
+    }
+
+    /// The histogram `name` (made on first use).
+    public func histogram(_ name: String, help: String = "") -> Histogram {
         lock.lock()
-        counters[key, default: 0] += amount
-        if help[name] == nil { help[name] = (text, "counter") }
-        lock.unlock()
+        defer { lock.unlock() }
+        if let known = histograms[name] { return known }
+        let made = Histogram(name: name, help: help)
+        histograms[name] = made
+        return made
+    }
+
+    private func family(_ name: String, labels: [String], help: String, type: String) -> Counter {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = counters[name] { return known }
+        let made = Counter(name: name, labelNames: labels, help: help, type: type)
+        counters[name] = made
+        return made
+    }
+
+    /// `name{labels}` += amount. A family keeps the label names it was first used with.
+    public func add(_ name: String, _ labels: [(String, String)] = [], _ amount: Double = 1, help text: String = "") {
+        counter(name, labels: labels.map(\.0), help: text).add(labels.map(\.1), amount)
     }
 
     public func set(_ name: String, _ value: Double, help text: String = "") {
-        lock.lock()
-        counters[name] = value
-        if help[name] == nil { help[name] = (text, "gauge") }
-        lock.unlock()
+        family(name, labels: [], help: text, type: "gauge").set([], value)
     }
 
     public func observe(_ name: String, seconds: Double, help text: String = "") {
-        lock.lock()
-        var counts = histogram[name] ?? Array(repeating: 0, count: Self.buckets.count)
-        for (index, bound) in Self.buckets.enumerated() where seconds <= bound { counts[index] += 1 }
-        histogram[name] = counts
-        let (sum, count) = sums[name] ?? (0, 0)
-        sums[name] = (sum + seconds, count + 1)
-        if help[name] == nil { help[name] = (text, "histogram") }
-        lock.unlock()
+        histogram(name, help: text).observe(seconds: seconds)
     }
 
     public func value(_ name: String, _ labels: [(String, String)] = []) -> Double {
         lock.lock()
-        defer { lock.unlock() }
-        return counters[Self.key(name, labels)] ?? 0
+        let family = counters[name]
+        lock.unlock()
+        return family?.value(labels.map(\.1)) ?? 0
     }
 
     static func key(_ name: String, _ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return name }
-        // Label values rarely need escaping: build the key in one pass when they do not.
-        if labels.allSatisfy({ !$0.1.utf8.contains { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A } }) {
-            var key = name + "{"
-            for (index, (label, value)) in labels.enumerated() {
-                if index > 0 { key += "," }
-                key += label + "=\"" + value + "\""
+        let escaped = labels.map { label, value in
+            var text = label + "=\""
+            for character in value {
+                switch character {
+                case "\\": text += "\\\\"
+                case "\"": text += "\\\""
+                case "\n": text += "\\n"
+                default: text.append(character)
+                }
             }
-            return key + "}"
-        }
-        let escaped = labels.map {
-            "\($0.0)=\"\($0.1.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\""
+            return text + "\""
         }
         return "\(name){\(escaped.joined(separator: ","))}"
     }
 
     public func render() -> String {
         lock.lock()
-        defer { lock.unlock() }
+        let families = counters.values.sorted { $0.name < $1.name }
+        let histograms = histograms.values.sorted { $0.name < $1.name }
+        lock.unlock()
         var output = ""
-        var described = Set<String>()
-        for key in counters.keys.sorted() {
-            let name = String(key.prefix { $0 != "{" })
-            if described.insert(name).inserted, let (text, type) = help[name] {
-                output += "# HELP \(name) \(text)\n# TYPE \(name) \(type)\n"
-            }
-            output += "\(key) \(Self.number(counters[key] ?? 0))\n"
+        for family in families {
+            let lines = family.lines()
+            guard !lines.isEmpty else { continue }
+            output += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n"
+            for line in lines { output += line + "\n" }
         }
-        for name in histogram.keys.sorted() {
-            let (text, _) = help[name] ?? ("", "histogram")
-            output += "# HELP \(name) \(text)\n# TYPE \(name) histogram\n"
-            for (index, bound) in Self.buckets.enumerated() {
-                output += "\(name)_bucket{le=\"\(bound)\"} \(histogram[name]?[index] ?? 0)\n"
-            }
-            let (sum, count) = sums[name] ?? (0, 0)
-            output += "\(name)_bucket{le=\"+Inf\"} \(count)\n\(name)_sum \(sum)\n\(name)_count \(count)\n"
-        }
+        for histogram in histograms { output += histogram.render() }
         return output
     }
 

@@ -100,6 +100,7 @@ struct WebhookCommand: ParsableCommand {
             configuration.metricsAddress = metricsListen.flatMap(split).map { (host: $0.0, port: $0.1) }
             if clientCA == nil { logger.info("no --client-ca: any client that reaches the port can ask for decisions (they reveal policy, not data)") }
             signal(SIGPIPE, SIG_IGN)
+            ServerRuntime.runConcurrencyOnEventLoops()
             let outcome = Outcome()
             let done = DispatchSemaphore(value: 0)
             Task {
