@@ -179,12 +179,43 @@ public enum PodSecurityEvaluator {
         }
     }
 
+    /// A control's rule in force at some level and version, ready to run.
+    struct ActiveRule {
+        let id: String
+        let evaluate: @Sendable (PodView) -> ControlOutcome?
+    }
+
+    /// The rules in force at each level and minor version, in evaluation order, worked out once:
+    /// a pod request then runs closures, without finding each control's rule again.
+    private static let ruleTable: [PodSecurityLevel: [[ActiveRule]]] = {
+        var table: [PodSecurityLevel: [[ActiveRule]]] = [:]
+        for level in PodSecurityLevel.allCases {
+            table[level] = (0...KubeVersion.newest.minor).map { minor in activeRules(computing: level, KubeVersion(1, minor)) }
+        }
+        return table
+    }()
+
+    private static func activeRules(computing level: PodSecurityLevel, _ version: KubeVersion) -> [ActiveRule] {
+        activeControls(level: level, version: version).compactMap { control in
+            control.rule(at: version).map { ActiveRule(id: control.upstreamID, evaluate: $0.evaluate) }
+        }
+    }
+
+    static func activeRules(level: PodSecurityLevel, version: KubeVersion) -> [ActiveRule] {
+        if version.major == 1, version.minor >= 0, let known = ruleTable[level]?[min(version.minor, KubeVersion.newest.minor)] {
+            return known
+        }
+        return activeRules(computing: level, version)
+    }
+
     /// Every violation of `pod` against `level` at `version`.
     public static func evaluate(_ pod: PodView, level: PodSecurityLevel, version: KubeVersion) -> [PSSViolation] {
-        activeControls(level: level, version: version).compactMap { control in
-            guard let outcome = control.rule(at: version)?.evaluate(pod) else { return nil }
-            return PSSViolation(check: control.upstreamID, reason: outcome.reason, detail: outcome.detail, location: outcome.location)
+        var violations: [PSSViolation] = []
+        for rule in activeRules(level: level, version: version) {
+            guard let outcome = rule.evaluate(pod) else { continue }
+            violations.append(PSSViolation(check: rule.id, reason: outcome.reason, detail: outcome.detail, location: outcome.location))
         }
+        return violations
     }
 
     /// The message Pod Security Admission returns for a denied pod.

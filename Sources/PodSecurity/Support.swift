@@ -5,7 +5,17 @@ import KubeModel
 enum Detail {
     /// `"a", "b"`.
     static func joinQuote(_ items: [String]) -> String {
-        items.map { "\"\($0)\"" }.joined(separator: ", ")
+        var text = ""
+        appendQuoted(items, to: &text)
+        return text
+    }
+
+    static func appendQuoted(_ items: [String], to text: inout String) {
+        for (index, item) in items.enumerated() {
+            text += index == 0 ? "\"" : ", \""
+            text += item
+            text += "\""
+        }
     }
 
     static func pluralize(_ singular: String, _ plural: String, _ count: Int) -> String {
@@ -14,7 +24,9 @@ enum Detail {
 
     /// `container "a"` / `containers "a", "b"`.
     static func containers(_ names: [String]) -> String {
-        "\(pluralize("container", "containers", names.count)) \(joinQuote(names))"
+        var text = names.count == 1 ? "container " : "containers "
+        appendQuoted(names, to: &text)
+        return text
     }
 }
 

@@ -113,19 +113,23 @@ enum CredentialDetector {
         return false
     }
 
+    private static let placeholderPrefixes = ["INSERT_", "REPLACE", "YOUR_", "CHANGE_ME_TO"]
+    private static let placeholderWords = ["true", "false", "yes", "no", "none", "null", "nil", "empty", "~", "-", "''", "\"\""]
+
     /// True for values that stand for something to fill in rather than a real value.
     static func isPlaceholder(_ value: String) -> Bool {
         let trimmed = String(value.trimmedASCII())
         if trimmed.isEmpty { return true }
         if trimmed.containsBytes("$(") || trimmed.containsBytes("${") || trimmed.containsBytes("{{") { return true }
         if trimmed.hasPrefix("<") && trimmed.hasSuffix(">") { return true }
-        let upper = trimmed.uppercased()
-        if ["INSERT_", "REPLACE", "YOUR_", "CHANGE_ME_TO"].contains(where: upper.hasPrefix) || upper.hasSuffix("_VAL") { return true }
+        if placeholderPrefixes.contains(where: { trimmed.hasASCIIPrefix($0, caseInsensitive: true) }) || trimmed.hasASCIISuffix("_VAL", caseInsensitive: true) {
+            return true
+        }
         // An environment-variable-like name (`HF_TOKEN`) points at a value; it is not one.
         if trimmed.count > 2, trimmed.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }), trimmed.contains("_") || trimmed.count > 12 {
             return true
         }
-        if ["true", "false", "yes", "no", "none", "null", "nil", "empty", "~", "-", "''", "\"\""].contains(trimmed.lowercased()) { return true }
+        if placeholderWords.contains(where: { trimmed.utf8.count == $0.utf8.count && trimmed.hasASCIIPrefix($0, caseInsensitive: true) }) { return true }
         if trimmed.hasPrefix("/") && !trimmed.contains(" ") { return true }  // a path to a mounted file
         return false
     }
@@ -143,17 +147,20 @@ enum CredentialDetector {
                 return "a JSON Web Token"
             }
         }
-        for (prefix, name, length) in [
-            ("ghp_", "a GitHub token", 36), ("gho_", "a GitHub token", 36), ("ghs_", "a GitHub token", 36),
-            ("github_pat_", "a GitHub token", 40), ("glpat-", "a GitLab token", 20), ("xoxb-", "a Slack token", 20),
-            ("xoxp-", "a Slack token", 20), ("sk_live_", "a Stripe secret key", 20), ("AIza", "a Google API key", 35),
-            ("hf_", "a Hugging Face token", 30), ("sk-", "an API secret key", 32),
-        ] where value.hasPrefix(prefix) {
+        for (prefix, name, length) in tokenPrefixes where value.hasPrefix(prefix) {
             let body = value.dropFirst(prefix.count)
             if body.count >= length, body.allSatisfy({ isBase64URL($0) }) { return name }
         }
         return nil
     }
+
+    /// Token prefixes, what they are, and the shortest body after them.
+    private static let tokenPrefixes: [(String, String, Int)] = [
+        ("ghp_", "a GitHub token", 36), ("gho_", "a GitHub token", 36), ("ghs_", "a GitHub token", 36),
+        ("github_pat_", "a GitHub token", 40), ("glpat-", "a GitLab token", 20), ("xoxb-", "a Slack token", 20),
+        ("xoxp-", "a Slack token", 20), ("sk_live_", "a Stripe secret key", 20), ("AIza", "a Google API key", 35),
+        ("hf_", "a Hugging Face token", 30), ("sk-", "an API secret key", 32),
+    ]
 
     private static func isBase64URL(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || character == "-" || character == "_" || character == "=")

@@ -1,43 +1,70 @@
 /// Native string helpers for hot paths: Foundation's bridged search and trimming are an order of
-/// magnitude slower on Linux, and credential checks run over every ConfigMap value.
+/// magnitude slower on Linux, and credential checks run over every env value and ConfigMap value.
+/// They read the text's bytes in place (native strings are contiguous) and allocate nothing.
 extension StringProtocol {
-    /// The text without leading and trailing ASCII spaces and tabs.
+    /// The text without leading and trailing ASCII spaces, tabs and carriage returns (and `extra`).
     func trimmedASCII(_ extra: Set<UInt8> = []) -> Substring {
-        let utf8 = Array(self.utf8)
-        var start = 0
-        var end = utf8.count
-        func trimmable(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || extra.contains(byte) }
-        while start < end, trimmable(utf8[start]) { start += 1 }
-        while end > start, trimmable(utf8[end - 1]) { end -= 1 }
-        let text = String(self)
-        let from = text.utf8.index(text.utf8.startIndex, offsetBy: start)
-        let to = text.utf8.index(text.utf8.startIndex, offsetBy: end)
-        return text[from..<to]
+        let text = Substring(self)
+        let utf8 = text.utf8
+        func trimmable(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || (!extra.isEmpty && extra.contains(byte)) }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, trimmable(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, trimmable(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        // ASCII bytes are whole characters: the bounds are character boundaries.
+        return text[start..<end]
     }
 
     /// True when `needle` occurs in the text (byte-wise, exact).
-    func containsBytes(_ needle: String) -> Bool {
+    func containsBytes(_ needle: StaticString) -> Bool {
         firstByteOffset(of: needle) != nil
     }
 
     /// The byte offset of the first occurrence of `needle`.
-    func firstByteOffset(of needle: String) -> Int? {
-        let haystack = Array(self.utf8)
-        let pattern = Array(needle.utf8)
+    func firstByteOffset(of needle: StaticString) -> Int? {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        if let found = utf8.withContiguousStorageIfAvailable({ Self.search(pattern, in: $0) }) { return found }
+        return Array(utf8).withUnsafeBufferPointer { Self.search(pattern, in: $0) }
+    }
+
+    private static func search(_ pattern: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let first = pattern.first, pattern.count <= haystack.count else { return pattern.isEmpty ? 0 : nil }
-        var index = 0
         let last = haystack.count - pattern.count
+        var index = 0
         while index <= last {
             if haystack[index] == first {
-                var match = true
-                for offset in 1..<pattern.count where haystack[index + offset] != pattern[offset] {
-                    match = false
-                    break
-                }
-                if match { return index }
+                var offset = 1
+                while offset < pattern.count && haystack[index + offset] == pattern[offset] { offset += 1 }
+                if offset == pattern.count { return index }
             }
             index += 1
         }
         return nil
+    }
+}
+
+extension String {
+    /// `hasPrefix`, optionally ignoring ASCII case (only ASCII letters fold; other bytes must match).
+    func hasASCIIPrefix(_ prefix: String, caseInsensitive: Bool) -> Bool {
+        var text = utf8.makeIterator()
+        for expected in prefix.utf8 {
+            guard let byte = text.next() else { return false }
+            if byte != expected && !(caseInsensitive && Self.foldedASCII(byte) == Self.foldedASCII(expected)) { return false }
+        }
+        return true
+    }
+
+    /// `hasSuffix`, optionally ignoring ASCII case.
+    func hasASCIISuffix(_ suffix: String, caseInsensitive: Bool) -> Bool {
+        guard utf8.count >= suffix.utf8.count else { return false }
+        for (byte, expected) in zip(utf8.suffix(suffix.utf8.count), suffix.utf8)
+        where byte != expected && !(caseInsensitive && Self.foldedASCII(byte) == Self.foldedASCII(expected)) {
+            return false
+        }
+        return true
+    }
+
+    private static func foldedASCII(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 }

@@ -28,6 +28,7 @@ public struct HostProbesAndLifecycleControl: PodSecurityControl {
                     """)
         ])
 
+    static let actions = ["httpGet", "tcpSocket"]
     static let handlers: [[String]] = [
         ["livenessProbe"], ["readinessProbe"], ["startupProbe"], ["lifecycle", "postStart"], ["lifecycle", "preStop"],
     ]
@@ -40,8 +41,9 @@ public struct HostProbesAndLifecycleControl: PodSecurityControl {
             for handler in handlers {
                 var node: Node? = container.node
                 for component in handler { node = node?[component] }
-                for action in ["httpGet", "tcpSocket"] {
-                    guard let host = node?[action]?["host"]?.scalarText, !host.isEmpty else { continue }
+                guard let node else { continue }
+                for action in actions {
+                    guard let host = node[action]?["host"]?.scalarText, !host.isEmpty else { continue }
                     hosts.insert(host)
                     if !bad {
                         offenders.add(container, (handler + [action, "host"]).joined(separator: "."))
