@@ -258,13 +258,16 @@ public struct AdmissionResponse: Sendable, Equatable {
             if !status.name.isEmpty || !status.group.isEmpty || !status.kind.isEmpty {
                 raw(",\"details\":{")
                 var first = true
-                for (key, value) in [("name", status.name), ("group", status.group), ("kind", status.kind)] where !value.isEmpty {
+                func detail(_ key: StaticString, _ value: String) {
+                    guard !value.isEmpty else { return }
                     if !first { output.append(UInt8(ascii: ",")) }
                     first = false
-                    JSONString.append(key, to: &output)
-                    output.append(UInt8(ascii: ":"))
+                    raw(key)
                     JSONString.append(value, to: &output)
                 }
+                detail("\"name\":", status.name)
+                detail("\"group\":", status.group)
+                detail("\"kind\":", status.kind)
                 output.append(UInt8(ascii: "}"))
             }
             raw(",\"code\":")
@@ -273,7 +276,8 @@ public struct AdmissionResponse: Sendable, Equatable {
         }
         if !auditAnnotations.isEmpty {
             raw(",\"auditAnnotations\":{")
-            for (index, key) in auditAnnotations.keys.sorted().enumerated() {
+            let keys = auditAnnotations.count == 1 ? Array(auditAnnotations.keys) : auditAnnotations.keys.sorted()
+            for (index, key) in keys.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONString.append(key, to: &output)
                 output.append(UInt8(ascii: ":"))

@@ -359,12 +359,7 @@ public struct Admitter: Sendable {
 
     /// `BK-IMG-001 image-latest-tag (medium): message`, appended.
     static func describe(_ finding: Finding, into text: inout String) {
-        text += finding.checkID
-        text += " "
-        text += finding.slug
-        text += " ("
-        text += finding.severity.rawValue
-        text += "): "
+        text += finding.descriptor.summaryPrefix(finding.severity)
         text += finding.message
     }
 
@@ -445,7 +440,8 @@ public struct Admitter: Sendable {
                 response.warnings.append("brightkeys: \(warned.count - Self.maxOwnWarnings) more findings (run brightkeys scan on the object)")
             }
         }
-        let audited = (response.allowed ? [] : own.warned) + own.audited
+        // Warnings are not shown for a denied request: its warned findings are recorded instead.
+        let audited = response.allowed || own.warned.isEmpty ? own.audited : own.audited.isEmpty ? own.warned : own.warned + own.audited
         if !audited.isEmpty {
             response.auditAnnotations["brightkeys-findings"] = Self.describe(audited)
         }

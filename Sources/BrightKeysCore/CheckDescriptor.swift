@@ -80,6 +80,9 @@ public final class CheckDescriptor: Sendable {
     public let aliases: [String]
     public let passing: [Example]
     public let failing: [Example]
+    /// `ID slug (severity): ` for each severity, made once: findings are described with it at
+    /// admission, on every request.
+    private let summaryPrefixes: [String]
 
     public init(
         id: String, slug: String, title: String, severity: Severity, controls: [Control] = [],
@@ -95,7 +98,11 @@ public final class CheckDescriptor: Sendable {
         self.aliases = aliases
         self.passing = passing
         self.failing = failing
+        summaryPrefixes = Severity.allCases.map { "\(id) \(slug) (\($0.rawValue)): " }
     }
+
+    /// `BK-IMG-001 image-latest-tag (medium): ` for a finding of this check at `severity`.
+    public func summaryPrefix(_ severity: Severity) -> String { summaryPrefixes[severity.rank] }
 
     /// True when `name` is this check's ID, slug or one of its aliases.
     public func answers(to name: String) -> Bool {

@@ -2,7 +2,15 @@
 public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
     case info, low, medium, high, critical
 
-    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    var rank: Int {
+        switch self {
+        case .info: 0
+        case .low: 1
+        case .medium: 2
+        case .high: 3
+        case .critical: 4
+        }
+    }
 
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }
@@ -11,7 +19,13 @@ public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
 public enum PodSecurityLevel: String, Sendable, CaseIterable, Comparable, Codable {
     case privileged, baseline, restricted
 
-    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    var rank: Int {
+        switch self {
+        case .privileged: 0
+        case .baseline: 1
+        case .restricted: 2
+        }
+    }
 
     public static func < (lhs: PodSecurityLevel, rhs: PodSecurityLevel) -> Bool { lhs.rank < rhs.rank }
 }

@@ -26,7 +26,8 @@ public enum JSONString {
             var start = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+                // One comparison for the common case: every byte that needs an escape is below 0x5D.
+                guard byte < 0x5D, byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
                 if start < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
                 output.append(0x5C)
                 switch byte {
