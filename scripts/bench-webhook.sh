@@ -58,28 +58,43 @@ bk_pid=$!
 wait_ready 18602
 for _ in $(seq 50); do curl -sk -o /dev/null -X POST "https://127.0.0.1:18601/validate/pods" && break; sleep 0.1; done
 
-echo "== 1. throughput, 16 connections, 15 s each (warm-up 3 s)"
+# The machine's speed drifts over a run (other tenants of the host): the two servers take turns,
+# ROUNDS rounds of 5 s each after a warm-up, and each one's requests are summed over its turns.
+rounds=${ROUNDS:-4}
+echo "== 1. throughput, 16 connections, $rounds turns of 5 s each, alternating (warm-up 3 s each)"
 run_wrk 18601 16 3 0 > /dev/null
-bare=$(run_wrk 18601 16 15 0)
 run_wrk 18602 16 3 0 > /dev/null
-ours=$(run_wrk 18602 16 15 0)
-bare_rps=$(field "$bare" rps)
-our_rps=$(field "$ours" rps)
+bare_total=0
+our_total=0
+errors=0
+for round in $(seq "$rounds"); do
+    bare=$(run_wrk 18601 16 5 0)
+    ours=$(run_wrk 18602 16 5 0)
+    echo "  turn $round: bare $(field "$bare" rps) requests/s, brightkeys $(field "$ours" rps) requests/s"
+    bare_total=$(awk -v a="$bare_total" -v b="$(field "$bare" rps)" 'BEGIN { print a + b }')
+    our_total=$(awk -v a="$our_total" -v b="$(field "$ours" rps)" 'BEGIN { print a + b }')
+    errors=$((errors + $(field "$ours" errors)))
+done
+bare_rps=$(awk -v t="$bare_total" -v n="$rounds" 'BEGIN { printf "%.0f", t / n }')
+our_rps=$(awk -v t="$our_total" -v n="$rounds" 'BEGIN { printf "%.0f", t / n }')
 echo "bare Hummingbird TLS (fixed answer): $bare_rps requests/s"
-echo "brightkeys webhook serve:            $our_rps requests/s ($(field "$ours" errors) errors)"
+echo "brightkeys webhook serve:            $our_rps requests/s ($errors errors)"
 awk -v a="$our_rps" -v b="$bare_rps" 'BEGIN { printf "ratio: %.1f%% of the bare server (target >= 70%%)\n", 100 * a / b }'
 
 # wrk paces in whole milliseconds per connection, and many connections' timers fire together
-# (bursts that queue even on the bare server): 5 connections pausing 2 ms is the smoothest ~2,000/s.
-echo "== 2. latency at ~2,000 requests/s (5 connections, each pausing 2 ms), 20 s; the bare server the same way"
-bare_paced=$(run_wrk 18601 5 20 2)
+# (bursts that queue even on the bare server): a few connections pausing 2 ms each are the
+# smoothest way to 2,000 requests/s. 6 of them give a little over 2,000/s (each request is the
+# pause plus its latency), so the bar is checked at no less than its rate.
+paced_conns=${PACED_CONNECTIONS:-6}
+echo "== 2. latency at >= 2,000 requests/s ($paced_conns connections, each pausing 2 ms), 20 s; the bare server the same way"
+bare_paced=$(run_wrk 18601 "$paced_conns" 20 2)
 echo "bare: achieved $(field "$bare_paced" rps) requests/s; p50 $(to_ms "$(field "$bare_paced" p50)") ms, p99 $(to_ms "$(field "$bare_paced" p99)") ms"
-paced=$(run_wrk 18602 5 20 2)
+paced=$(run_wrk 18602 "$paced_conns" 20 2)
 echo "brightkeys: achieved $(field "$paced" rps) requests/s; p50 $(to_ms "$(field "$paced" p50)") ms, p99 $(to_ms "$(field "$paced" p99)") ms (target < 1 ms); $(field "$paced" errors) errors"
 
 echo "== 3. holding load: $hold s at 2,000 requests/s"
 start_rss=$(rss $bk_pid)
-held=$(run_wrk 18602 5 "$hold" 2)
+held=$(run_wrk 18602 "$paced_conns" "$hold" 2)
 end_rss=$(rss $bk_pid)
 echo "achieved $(field "$held" rps) requests/s, p99 $(to_ms "$(field "$held" p99)") ms, errors: $(field "$held" errors); RSS at start $start_rss, at end $end_rss"
 

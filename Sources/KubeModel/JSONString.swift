@@ -23,28 +23,52 @@ public enum JSONString {
         var text = text
         text.withUTF8 { bytes in
             output.append(0x22)
-            var start = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                // One comparison for the common case: every byte that needs an escape is below 0x5D.
-                guard byte < 0x5D, byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                if start < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
-                output.append(0x5C)
-                switch byte {
-                case 0x22: output.append(0x22)
-                case 0x5C: output.append(0x5C)
-                case 0x0A: output.append(UInt8(ascii: "n"))
-                case 0x0D: output.append(UInt8(ascii: "r"))
-                case 0x09: output.append(UInt8(ascii: "t"))
-                default:
-                    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-                    output.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-                }
-                start = index + 1
+            guard let base = bytes.baseAddress else {
+                output.append(0x22)
+                return
             }
-            if start < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count])) }
+            let count = bytes.count
+            var start = 0
+            var index = 0
+            while index < count {
+                // Eight bytes at a time while none of them needs an escape.
+                while index + 8 <= count, !mayNeedEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                }
+                guard index < count else { break }
+                let byte = base[index]
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                    if start < index { output.append(contentsOf: UnsafeBufferPointer(start: base + start, count: index - start)) }
+                    output.append(0x5C)
+                    switch byte {
+                    case 0x22: output.append(0x22)
+                    case 0x5C: output.append(0x5C)
+                    case 0x0A: output.append(UInt8(ascii: "n"))
+                    case 0x0D: output.append(UInt8(ascii: "r"))
+                    case 0x09: output.append(UInt8(ascii: "t"))
+                    default:
+                        output.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
+                    }
+                    start = index + 1
+                }
+                index += 1
+            }
+            if start < count { output.append(contentsOf: UnsafeBufferPointer(start: base + start, count: count - start)) }
             output.append(0x22)
         }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether any of eight bytes may be a control character, a quote or a backslash (no false
+    /// negatives; a false positive only sends the bytes through the one-by-one path).
+    @inline(__always)
+    static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return (control | hasZeroByte(word ^ (ones &* 0x22)) | hasZeroByte(word ^ (ones &* 0x5C))) != 0
     }
 }
 

@@ -62,8 +62,9 @@ public enum ContainerKind: String, Sendable, CaseIterable {
     case ephemeralContainer = "ephemeralContainers"
 }
 
-/// A pod spec inside some object, with its path there.
-public struct PodView: Sendable {
+/// A pod spec inside some object, with its path there. Shared, not copied: every control and
+/// check of a decision reads the same one.
+public final class PodView: Sendable {
     public let object: KubeObject
     public let spec: Node
     /// Dotted path of the spec inside the object, e.g. `spec.jobTemplate.spec.template.spec`.
@@ -73,7 +74,7 @@ public struct PodView: Sendable {
     public let securityContext: Node?
 
     /// Every container in the order Kubernetes validates them: init, regular, ephemeral.
-    public private(set) var containers: [ContainerView] = []
+    public let containers: [ContainerView]
 
     public init(object: KubeObject, spec: Node, specPath: String, metadata: Node?) {
         self.object = object
@@ -123,8 +124,8 @@ public struct PodView: Sendable {
     }
 }
 
-/// One container of a pod.
-public struct ContainerView: Sendable {
+/// One container of a pod (shared, like its pod).
+public final class ContainerView: Sendable {
     /// Path of the pod spec that holds the container.
     public let podPath: String
     /// The pod-level securityContext the container inherits from.
