@@ -382,7 +382,9 @@ public struct Admitter: Sendable {
     {
         var response = AdmissionResponse(uid: request.uid, allowed: true)
         var outcome = AdmissionOutcome(response: response)
-        response.auditAnnotations = podSecurity.auditAnnotations
+        // Made once with room for what is added below (Pod Security's, the policies', brightkeys').
+        response.auditAnnotations.reserveCapacity(podSecurity.auditAnnotations.count + policies.auditAnnotations.count + 2)
+        for (key, value) in podSecurity.auditAnnotations { response.auditAnnotations[key] = value }
         for (key, value) in policies.auditAnnotations { response.auditAnnotations[key] = value }
         let policyAudits = policies.violations.filter { $0.actions.contains(.audit) }
         if !policyAudits.isEmpty {

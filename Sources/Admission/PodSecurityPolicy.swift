@@ -12,7 +12,17 @@ public struct LevelVersion: Sendable, Hashable, CustomStringConvertible {
         self.version = version
     }
 
-    public var description: String { "\(level.rawValue):\(version.map(\.description) ?? "latest")" }
+    public var description: String {
+        guard let version else {
+            // The usual case, spelt once.
+            switch level {
+            case .privileged: return "privileged:latest"
+            case .baseline: return "baseline:latest"
+            case .restricted: return "restricted:latest"
+            }
+        }
+        return "\(level.rawValue):\(version)"
+    }
     /// The version the controls are evaluated at.
     public var effectiveVersion: KubeVersion { version ?? .newest }
 }

@@ -5,6 +5,10 @@ import KubeModel
 public struct FieldLocation: Sendable {
     private enum Storage {
         case known(path: String, line: Int)
+        /// A dotted field path inside a container or under the pod spec: the common cases, kept
+        /// without allocating anything.
+        case container(ContainerView, StaticString)
+        case pod(PodView, StaticString)
         case deferred(@Sendable () -> (path: String, line: Int))
     }
 
@@ -20,23 +24,29 @@ public struct FieldLocation: Sendable {
         storage = .deferred(resolve)
     }
 
+    private init(_ storage: Storage) {
+        self.storage = storage
+    }
+
     /// A field inside a container, e.g. `securityContext.capabilities`.
-    public static func container(_ container: ContainerView, _ components: [String]) -> FieldLocation {
-        FieldLocation {
-            // A component may itself be dotted (`livenessProbe.httpGet.host`).
-            let split = components.flatMap { $0.split(separator: ".").map(String.init) }
-            return (container.path(split.joined(separator: ".")), container.line(split))
-        }
+    public static func container(_ container: ContainerView, _ field: StaticString) -> FieldLocation {
+        FieldLocation(.container(container, field))
     }
 
     /// A field under the pod spec, e.g. `securityContext.runAsUser`.
-    public static func pod(_ pod: PodView, _ components: [String]) -> FieldLocation {
-        FieldLocation { (([pod.specPath] + components).joined(separator: "."), pod.line(components)) }
+    public static func pod(_ pod: PodView, _ field: StaticString) -> FieldLocation {
+        FieldLocation(.pod(pod, field))
     }
 
     public var resolved: (path: String, line: Int) {
         switch storage {
         case .known(let path, let line): return (path, line)
+        case .container(let container, let field):
+            let components = field.description.split(separator: ".").map(String.init)
+            return (container.path(field.description), container.line(components))
+        case .pod(let pod, let field):
+            let components = field.description.split(separator: ".").map(String.init)
+            return ("\(pod.specPath).\(field)", pod.line(components))
         case .deferred(let resolve): return resolve()
         }
     }

@@ -262,6 +262,7 @@ public struct Scanner: Sendable {
             if let override = config.severityOverrides.first(where: { descriptor.answers(to: $0.key) }) {
                 finding.severity = override.value
             }
+            if report.findings.isEmpty { report.findings.reserveCapacity(8) }
             report.findings.append(finding)
         }
     }

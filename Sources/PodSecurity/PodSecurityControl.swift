@@ -213,6 +213,8 @@ public enum PodSecurityEvaluator {
         var violations: [PSSViolation] = []
         for rule in activeRules(level: level, version: version) {
             guard let outcome = rule.evaluate(pod) else { continue }
+            // A pod that violates one control usually violates several: room for them at once.
+            if violations.isEmpty { violations.reserveCapacity(6) }
             violations.append(PSSViolation(check: rule.id, reason: outcome.reason, detail: outcome.detail, location: outcome.location))
         }
         return violations

@@ -37,15 +37,21 @@ struct Offenders {
 
     var isEmpty: Bool { names.isEmpty && first == nil }
 
-    mutating func add(_ container: ContainerView, _ field: String...) {
+    /// `field` is dotted: `securityContext.capabilities`.
+    mutating func add(_ container: ContainerView, _ field: StaticString) {
         names.append(container.name)
         // Only the first offender's place is reported: the others need no path.
-        guard first == nil else { return }
-        first = .container(container, field)
+        if first == nil { first = .container(container, field) }
+    }
+
+    /// The same, with a place worked out when asked.
+    mutating func add(_ container: ContainerView, at location: @autoclosure () -> FieldLocation) {
+        names.append(container.name)
+        if first == nil { first = location() }
     }
 
     /// A pod-level field offends: it is the place reported if no container came first.
-    mutating func note(_ pod: PodView, _ field: String...) {
+    mutating func note(_ pod: PodView, _ field: StaticString) {
         if first == nil { first = .pod(pod, field) }
     }
 

@@ -114,7 +114,12 @@ public enum AdmissionWebhookServer {
         let outcome = await configuration.admitter.review(request)
         let kind = request.kind.group.isEmpty ? request.kind.kind : "\(request.kind.kind).\(request.kind.group)"
         metrics.requests.add([request.operation.rawValue, kind, outcome.verdict])
-        if !outcome.deniedBy.isEmpty { metrics.denials.increment(each: Set(outcome.deniedBy)) }
+        if !outcome.deniedBy.isEmpty {
+            // A check that denied for several fields counts once.
+            var checks: [String] = []
+            for check in outcome.deniedBy where !checks.contains(check) { checks.append(check) }
+            metrics.denials.increment(each: checks)
+        }
         let level: Logger.Level = outcome.verdict == "allowed" ? .debug : .info
         if configuration.logger.logLevel <= level {
             var metadata: Logger.Metadata = [

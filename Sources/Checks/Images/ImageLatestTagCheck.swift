@@ -43,7 +43,7 @@ public struct ImageLatestTagCheck: PodCheck {
             guard reference.digest == nil, reference.tag == nil || reference.tag == "latest" else { return nil }
             let what = reference.tag == nil ? "has no tag" : "is tagged latest"
             return finding(
-                pod, at: .container(container, ["image"]),
+                pod, at: .container(container, "image"),
                 "container \"\(container.name)\" image \"\(image)\" \(what)")
         }
     }

@@ -26,7 +26,7 @@ public struct ImageNotPinnedCheck: PodCheck {
         pod.containers.compactMap { container in
             guard let image = container.node["image"]?.scalarText, !ImageReference(image).isPinned else { return nil }
             return finding(
-                pod, at: .container(container, ["image"]),
+                pod, at: .container(container, "image"),
                 "container \"\(container.name)\" image \"\(image)\" is not pinned by digest")
         }
     }

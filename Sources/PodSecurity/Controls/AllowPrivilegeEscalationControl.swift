@@ -33,7 +33,7 @@ public struct AllowPrivilegeEscalationControl: PodSecurityControl {
     static func evaluate(_ pod: PodView) -> ControlOutcome? {
         var offenders = Offenders()
         for container in pod.containers where container.setting("allowPrivilegeEscalation")?.bool != false {
-            offenders.add(container, "securityContext", "allowPrivilegeEscalation")
+            offenders.add(container, "securityContext.allowPrivilegeEscalation")
         }
         guard !offenders.isEmpty else { return nil }
         return offenders.outcome(

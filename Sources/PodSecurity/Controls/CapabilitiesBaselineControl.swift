@@ -37,7 +37,7 @@ public struct CapabilitiesBaselineControl: PodSecurityControl {
                 let bad = (container.setting("capabilities", "add")?.items ?? []).compactMap(\.scalarText).filter { !allowed.contains($0) }
                 guard !bad.isEmpty else { continue }
                 forbidden.formUnion(bad)
-                offenders.add(container, "securityContext", "capabilities", "add")
+                offenders.add(container, "securityContext.capabilities.add")
             }
             guard !offenders.isEmpty else { return nil }
             return offenders.outcome(

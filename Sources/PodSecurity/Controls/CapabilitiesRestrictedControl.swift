@@ -32,7 +32,7 @@ public struct CapabilitiesRestrictedControl: PodSecurityControl {
         for container in pod.containers {
             guard let capabilities = container.setting("capabilities"), !capabilities.isNull else {
                 missingDrop.append(container.name)
-                offenders.add(container, "securityContext", "capabilities")
+                offenders.add(container, "securityContext.capabilities")
                 continue
             }
             var bad = false
@@ -47,7 +47,7 @@ public struct CapabilitiesRestrictedControl: PodSecurityControl {
                 forbidden.formUnion(added)
                 bad = true
             }
-            if bad { offenders.add(container, "securityContext", "capabilities") }
+            if bad { offenders.add(container, "securityContext.capabilities") }
         }
         var details: [String] = []
         if !missingDrop.isEmpty {

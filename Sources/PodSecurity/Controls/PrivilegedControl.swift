@@ -39,7 +39,7 @@ public struct PrivilegedControl: PodSecurityControl {
         VersionedRule(KubeVersion(1, 0)) { pod in
             var offenders = Offenders()
             for container in pod.containers where container.setting("privileged")?.bool == true {
-                offenders.add(container, "securityContext", "privileged")
+                offenders.add(container, "securityContext.privileged")
             }
             guard !offenders.isEmpty else { return nil }
             return offenders.outcome(

@@ -34,7 +34,7 @@ public struct ProcMountControl: PodSecurityControl {
             let value = mount.scalarText ?? ""
             guard value != "Default" else { continue }
             types.insert(value)
-            offenders.add(container, "securityContext", "procMount")
+            offenders.add(container, "securityContext.procMount")
         }
         guard !offenders.isEmpty else { return nil }
         return offenders.outcome(

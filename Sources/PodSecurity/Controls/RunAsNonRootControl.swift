@@ -42,7 +42,7 @@ public struct RunAsNonRootControl: PodSecurityControl {
                 podNonRoot = true
             } else {
                 setters.append("pod")
-                offenders.note(pod, "securityContext", "runAsNonRoot")
+                offenders.note(pod, "securityContext.runAsNonRoot")
             }
         }
         var explicit: [String] = []
@@ -52,11 +52,11 @@ public struct RunAsNonRootControl: PodSecurityControl {
             if let value = container.setting("runAsNonRoot"), !value.isNull {
                 if value.bool != true {
                     explicit.append(container.name)
-                    offenders.add(container, "securityContext", "runAsNonRoot")
+                    offenders.add(container, "securityContext.runAsNonRoot")
                 }
             } else if !podNonRoot {
                 implicit.append(container.name)
-                implicitOffenders.add(container, "securityContext", "runAsNonRoot")
+                implicitOffenders.add(container, "securityContext.runAsNonRoot")
             }
         }
         if !explicit.isEmpty { setters.append(Detail.containers(explicit)) }

@@ -26,12 +26,12 @@ public struct RunAsUserControl: PodSecurityControl {
         var offenders = Offenders()
         if pod.podSetting("runAsUser")?.int == 0 {
             setters.append("pod")
-            offenders.note(pod, "securityContext", "runAsUser")
+            offenders.note(pod, "securityContext.runAsUser")
         }
         var containers: [String] = []
         for container in pod.containers where container.setting("runAsUser")?.int == 0 {
             containers.append(container.name)
-            offenders.add(container, "securityContext", "runAsUser")
+            offenders.add(container, "securityContext.runAsUser")
         }
         if !containers.isEmpty { setters.append(Detail.containers(containers)) }
         guard !setters.isEmpty else { return nil }

@@ -51,13 +51,13 @@ public struct SELinuxOptionsControl: PodSecurityControl {
         }
         if let options = pod.podSetting("seLinuxOptions"), !valid(options) {
             setters.append("pod")
-            offenders.note(pod, "securityContext", "seLinuxOptions")
+            offenders.note(pod, "securityContext.seLinuxOptions")
         }
         var containers: [String] = []
         for container in pod.containers {
             if let options = container.setting("seLinuxOptions"), !valid(options) {
                 containers.append(container.name)
-                offenders.add(container, "securityContext", "seLinuxOptions")
+                offenders.add(container, "securityContext.seLinuxOptions")
             }
         }
         if !containers.isEmpty { setters.append(Detail.containers(containers)) }

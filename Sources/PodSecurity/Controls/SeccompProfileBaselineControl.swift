@@ -73,7 +73,7 @@ enum SeccompFields {
             } else {
                 setters.append("pod")
                 badValues.insert(value)
-                offenders.note(pod, "securityContext", "seccompProfile", "type")
+                offenders.note(pod, "securityContext.seccompProfile.type")
             }
         }
         var explicit: [String] = []
@@ -85,7 +85,7 @@ enum SeccompFields {
                 if !SeccompProfileBaselineControl.validType(value) {
                     explicit.append(container.name)
                     badValues.insert(value)
-                    offenders.add(container, "securityContext", "seccompProfile", "type")
+                    offenders.add(container, "securityContext.seccompProfile.type")
                 }
             } else if !podSet {
                 implicit.append(container.name)

@@ -28,12 +28,12 @@ public struct WindowsHostProcessControl: PodSecurityControl {
             var offenders = Offenders()
             if pod.podSetting("windowsOptions", "hostProcess")?.bool == true {
                 setters.append("pod")
-                offenders.note(pod, "securityContext", "windowsOptions", "hostProcess")
+                offenders.note(pod, "securityContext.windowsOptions.hostProcess")
             }
             var containers: [String] = []
             for container in pod.containers where container.setting("windowsOptions", "hostProcess")?.bool == true {
                 containers.append(container.name)
-                offenders.add(container, "securityContext", "windowsOptions", "hostProcess")
+                offenders.add(container, "securityContext.windowsOptions.hostProcess")
             }
             if !containers.isEmpty { setters.append(Detail.containers(containers)) }
             guard !setters.isEmpty else { return nil }
