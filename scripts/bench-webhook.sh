@@ -5,7 +5,8 @@
 #   2. latency: p99 at 2,000 requests/s (target: < 1 ms);
 #   3. holding load: 60 s at 2,000 requests/s, zero errors, RSS at start and end;
 #   4. bad input: 10,000 malformed or hostile requests, then a valid one answered correctly.
-# Bodies are real AdmissionReviews built from the corpus' pods (restricted namespace).
+# Bodies are real AdmissionReviews built from the corpus' pods (restricted namespace), with uids
+# in the API server's UUID form.
 # Both servers run Swift Concurrency on NIO's event loop threads, as `webhook serve` does.
 # Usage: scripts/bench-webhook.sh [CORPUS_DIR]   (needs wrk: apt-get install wrk)
 set -euo pipefail
@@ -21,8 +22,8 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 $bin/brightkeys webhook certs --name localhost --namespace bench --out "$work" >/dev/null
 # Pods only: the bodies the pods webhook receives.
-$bin/webhook-bench reviews --namespace bench "$corpus" 2>/dev/null | grep '"resource":"pods"' > "$work/reviews.jsonl" || true
-if [ ! -s "$work/reviews.jsonl" ]; then $bin/webhook-bench reviews --namespace bench examples > "$work/reviews.jsonl"; fi
+$bin/webhook-bench reviews --uuid --namespace bench "$corpus" 2>/dev/null | grep '"resource":"pods"' > "$work/reviews.jsonl" || true
+if [ ! -s "$work/reviews.jsonl" ]; then $bin/webhook-bench reviews --uuid --namespace bench examples > "$work/reviews.jsonl"; fi
 echo "bodies: $(wc -l < "$work/reviews.jsonl") AdmissionReviews of corpus pods, $(($(wc -c < "$work/reviews.jsonl") / $(wc -l < "$work/reviews.jsonl"))) bytes on average"
 printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/warn: restricted\n' > "$work/ns.yaml"
 

@@ -238,7 +238,11 @@ public struct AdmissionResponse: Sendable, Equatable {
     /// The whole AdmissionReview body answering a request sent as `apiVersion`.
     public func encode(apiVersion: String = "admission.k8s.io/v1") -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(256 + (status?.message.utf8.count ?? 0) + warnings.reduce(0) { $0 + $1.utf8.count + 3 })
+        // Room for everything, with some for escapes: the answer is written without growing.
+        var size = 320 + uid.utf8.count + (status.map { $0.message.utf8.count + $0.name.utf8.count } ?? 0)
+        for warning in warnings { size += warning.utf8.count + 8 }
+        for (key, value) in auditAnnotations { size += key.utf8.count + value.utf8.count + 8 }
+        output.reserveCapacity(size + size / 8)
         func raw(_ text: StaticString) {
             text.withUTF8Buffer { output.append(contentsOf: $0) }
         }

@@ -35,8 +35,18 @@ public final class ServerMetrics: @unchecked Sendable {
         /// One more in each series named by `values`, one value per series (a family with one label).
         public func increment(each values: some Sequence<String>) {
             lock.lock()
-            for value in values { series[[value], default: 0] += 1 }
+            for value in values { single[value, default: 0] += 1 }
             lock.unlock()
+        }
+
+        /// Series of a one-label family counted by `increment(each:)`, kept by the bare value (no
+        /// array to build per count); merged with `series` when read.
+        private var single: [String: Double] = [:]
+
+        private func merged() -> [[String]: Double] {
+            var all = series
+            for (value, count) in single { all[[value], default: 0] += count }
+            return all
         }
 
         func set(_ labelValues: [String], _ value: Double) {
@@ -48,13 +58,13 @@ public final class ServerMetrics: @unchecked Sendable {
         func value(_ labelValues: [String]) -> Double {
             lock.lock()
             defer { lock.unlock() }
-            return series[labelValues] ?? 0
+            return (series[labelValues] ?? 0) + (labelValues.count == 1 ? single[labelValues[0]] ?? 0 : 0)
         }
 
         /// `name{labels} value` lines, ordered by their text.
         func lines() -> [String] {
             lock.lock()
-            let snapshot = series
+            let snapshot = merged()
             lock.unlock()
             return snapshot.map { "\(ServerMetrics.key(name, Array(zip(labelNames, $0.key)))) \(ServerMetrics.number($0.value))" }.sorted()
         }

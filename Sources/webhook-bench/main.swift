@@ -11,8 +11,9 @@ import PodSecurity
 import Servers
 
 // Tools for scripts/bench-webhook.sh and scripts/webhook-agreement.py:
-//   webhook-bench reviews [--namespace NS] PATH...   one AdmissionReview per line, for every
-//       pod-bearing object (uid = file:line), built from manifests with brightkeys' own loader
+//   webhook-bench reviews [--namespace NS] [--uuid] PATH...   one AdmissionReview per line, for
+//       every pod-bearing object (uid = file:line, or with --uuid one in the API server's UUID
+//       form, as long as real ones), built from manifests with brightkeys' own loader
 //   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE
 //       the floor: a bare Hummingbird TLS server that reads the body and answers a fixed
 //       allowed AdmissionReview
@@ -30,12 +31,16 @@ func fail(_ message: String) -> Never {
 
 func reviews(_ arguments: [String]) {
     var namespace = "bench"
+    var uuids = false
     var paths: [String] = []
     var index = 0
     while index < arguments.count {
         if arguments[index] == "--namespace", index + 1 < arguments.count {
             namespace = arguments[index + 1]
             index += 2
+        } else if arguments[index] == "--uuid" {
+            uuids = true
+            index += 1
         } else {
             paths.append(arguments[index])
             index += 1
@@ -55,7 +60,7 @@ func reviews(_ arguments: [String]) {
                 catalog.podView(for: object) != nil
             else { continue }
             var uid = ""
-            JSONString.append("\(file):\(object.line)", to: &uid)
+            JSONString.append(uuids ? uuid(count) : "\(file):\(object.line)", to: &uid)
             var name = ""
             JSONString.append(object.name, to: &name)
             output += """
@@ -70,6 +75,13 @@ func reviews(_ arguments: [String]) {
     }
     FileHandle.standardOutput.write(Data(output.utf8))
     FileHandle.standardError.write(Data("\(count) reviews from \(files.count) files\n".utf8))
+}
+
+/// A UUID-shaped uid, distinct for each review.
+func uuid(_ number: Int) -> String {
+    let hex = String(number, radix: 16)
+    let tail = String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+    return "6f1c2a4e-8b3d-4c5e-9a7f-" + tail
 }
 
 func bare(_ arguments: [String]) async throws {
@@ -195,5 +207,5 @@ case "bare":
     try await bare(Array(arguments.dropFirst()))
 case "phases": try await phases(Array(arguments.dropFirst()))
 case "parts": try parts(Array(arguments.dropFirst()))
-default: fail("usage: webhook-bench reviews [--namespace NS] PATH... | webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE")
+default: fail("usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE | phases|parts REVIEWS.jsonl [ROUNDS]")
 }
