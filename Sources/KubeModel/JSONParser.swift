@@ -384,4 +384,3 @@ private struct Reader {
         return "byte 0x\(String(byte, radix: 16, uppercase: true))"
     }
 }
-

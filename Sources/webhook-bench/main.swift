@@ -173,8 +173,12 @@ func parts(_ arguments: [String]) throws {
         handles.denials.increment(each: Set(["allowPrivilegeEscalation", "capabilities_restricted", "runAsNonRoot", "seccompProfile_restricted"]))
         handles.duration.observe(seconds: 0.0001)
     }
-    print(String(format: "%7.2f µs  metrics of one request", Double(DispatchTime.now().uptimeNanoseconds - metricsStart) / Double(rounds * bodies.count) / 1000))
-    print(String(format: "%7.2f µs  JSON parse of the whole review (and freeing it)", Double(DispatchTime.now().uptimeNanoseconds - parseStart) / Double(parsed) / 1000))
+    print(
+        String(format: "%7.2f µs  metrics of one request", Double(DispatchTime.now().uptimeNanoseconds - metricsStart) / Double(rounds * bodies.count) / 1000))
+    print(
+        String(
+            format: "%7.2f µs  JSON parse of the whole review (and freeing it)",
+            Double(DispatchTime.now().uptimeNanoseconds - parseStart) / Double(parsed) / 1000))
     func time(_ name: String, _ body: (PodView) -> Int) {
         var sink = 0
         let start = DispatchTime.now().uptimeNanoseconds
@@ -207,5 +211,8 @@ case "bare":
     try await bare(Array(arguments.dropFirst()))
 case "phases": try await phases(Array(arguments.dropFirst()))
 case "parts": try parts(Array(arguments.dropFirst()))
-default: fail("usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE | phases|parts REVIEWS.jsonl [ROUNDS]")
+default:
+    fail(
+        "usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE | phases|parts REVIEWS.jsonl [ROUNDS]"
+    )
 }

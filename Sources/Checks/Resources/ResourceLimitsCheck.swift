@@ -35,16 +35,8 @@ public struct ResourceLimitsCheck: PodCheck {
         var findings: [Finding] = []
         for container in pod.containers where container.kind != .ephemeralContainer {
             let limits = container.node["resources"]?["limits"]
-            let missing: String
-            switch (limits?["cpu"] == nil, limits?["memory"] == nil) {
-            case (true, true): missing = "cpu or memory"
-            case (true, false): missing = "cpu"
-            case (false, true): missing = "memory"
-            case (false, false): continue
-            }
-            let location = FieldLocation {
-                (container.path("resources", "limits"), limits != nil ? container.line("resources", "limits") : container.line("name"))
-            }
+            guard let missing = ResourceFields.missing(cpu: limits?["cpu"] == nil, memory: limits?["memory"] == nil) else { continue }
+            let location = ResourceFields.location(container, "limits", written: limits != nil)
             findings.append(finding(pod, at: location, "container \"\(container.name)\" has no \(missing) limit"))
         }
         return findings

@@ -30,16 +30,11 @@ public struct ResourceRequestsCheck: PodCheck {
             let requests = resources?["requests"]
             let limits = resources?["limits"]
             // A limit without a request defaults the request to the limit.
-            let missing: String
-            switch (requests?["cpu"] == nil && limits?["cpu"] == nil, requests?["memory"] == nil && limits?["memory"] == nil) {
-            case (true, true): missing = "cpu or memory"
-            case (true, false): missing = "cpu"
-            case (false, true): missing = "memory"
-            case (false, false): continue
-            }
-            let location = FieldLocation {
-                (container.path("resources", "requests"), requests != nil ? container.line("resources", "requests") : container.line("name"))
-            }
+            guard
+                let missing = ResourceFields.missing(
+                    cpu: requests?["cpu"] == nil && limits?["cpu"] == nil, memory: requests?["memory"] == nil && limits?["memory"] == nil)
+            else { continue }
+            let location = ResourceFields.location(container, "requests", written: requests != nil)
             findings.append(finding(pod, at: location, "container \"\(container.name)\" has no \(missing) request"))
         }
         return findings

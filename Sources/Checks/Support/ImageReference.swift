@@ -41,11 +41,12 @@ struct ImageReference {
     var isPinned: Bool {
         guard let digest, let colon = digest.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
         let hex = digest.utf8[digest.utf8.index(after: colon)...]
-        return hex.count >= 32 && hex.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): return true
-            default: return false
+        return hex.count >= 32
+            && hex.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): return true
+                default: return false
+                }
             }
-        }
     }
 }

@@ -46,7 +46,11 @@ public struct HostProbesAndLifecycleControl: PodSecurityControl {
                     guard let host = node[action]?["host"]?.scalarText, !host.isEmpty else { continue }
                     hosts.insert(host)
                     if !bad {
-                        offenders.add(container, at: FieldLocation { (container.path((handler + [action, "host"]).joined(separator: ".")), container.line(handler + [action, "host"])) })
+                        offenders.add(
+                            container,
+                            at: FieldLocation {
+                                (container.path((handler + [action, "host"]).joined(separator: ".")), container.line(handler + [action, "host"]))
+                            })
                         bad = true
                     }
                 }
