@@ -47,6 +47,8 @@ public struct Admitter: Sendable {
         let catalog = WorkloadCatalog(extra: config.podSpecPaths)
         var scanner = Scanner(registry: own, config: config, context: CheckContext(catalog: catalog))
         scanner.honorIgnoreAnnotations = config.admission.honorIgnoreAnnotations
+        // Nothing at admission prints a finding's place: it is never worked out.
+        scanner.resolvesLocations = false
         self.scanner = scanner
         self.catalog = catalog
         self.settings = config.admission

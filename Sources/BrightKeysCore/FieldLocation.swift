@@ -38,6 +38,12 @@ public struct FieldLocation: Sendable {
         FieldLocation(.pod(pod, field))
     }
 
+    /// True when the place is already worked out (nothing is held but the path and line).
+    public var isKnown: Bool {
+        if case .known = storage { return true }
+        return false
+    }
+
     public var resolved: (path: String, line: Int) {
         switch storage {
         case .known(let path, let line): return (path, line)

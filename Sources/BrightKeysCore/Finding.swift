@@ -27,6 +27,18 @@ public struct Finding: Sendable {
             name = object.name
             objectPath = object.pathInDocument
         }
+
+        init(copying other: Payload, location: FieldLocation) {
+            descriptor = other.descriptor
+            message = other.message
+            file = other.file
+            self.location = location
+            kind = other.kind
+            apiVersion = other.apiVersion
+            namespace = other.namespace
+            name = other.name
+            objectPath = other.objectPath
+        }
     }
 
     private let payload: Payload
@@ -59,6 +71,22 @@ public struct Finding: Sendable {
     public var name: String { payload.name }
     /// Where the object sits inside its document (`items[2]`), empty at top level.
     public var objectPath: String { payload.objectPath }
+
+    /// The same finding with its place worked out now. Scans keep findings until the report is
+    /// written: a resolved place holds two values instead of the pod it was found in (and so the
+    /// whole parsed object).
+    public func resolvingLocation() -> Finding {
+        guard !location.isKnown else { return self }
+        let (path, line) = location.resolved
+        var copy = Finding(check: payload.descriptor, payload: payload, location: FieldLocation(path: path, line: line))
+        copy.severity = severity
+        return copy
+    }
+
+    private init(check descriptor: CheckDescriptor, payload: Payload, location: FieldLocation) {
+        self.payload = Payload(copying: payload, location: location)
+        severity = descriptor.severity
+    }
 
     public var line: Int { location.resolved.line }
 

@@ -63,6 +63,10 @@ public struct Scanner: Sendable {
     /// Whether `brightkeys.io/ignore` annotations on objects silence findings (admission turns
     /// this off: whoever writes an object must not exempt it).
     public var honorIgnoreAnnotations = true
+    /// Whether findings are kept with their place worked out (a path and a line) rather than the
+    /// pod they were found in. On for scans, which keep findings until the report; admission,
+    /// which never prints a place and drops the findings after each request, turns it off.
+    public var resolvesLocations = true
     /// Checks outside the registry (CEL policies given with `--policy`): per object, findings
     /// with the descriptor each belongs to. Suppressions and overrides apply to them as to any.
     public var additionalChecks: (@Sendable (KubeObject) -> [(descriptor: CheckDescriptor, findings: [Finding])])?
@@ -252,18 +256,18 @@ public struct Scanner: Sendable {
         }
         for var finding in found {
             if honorIgnoreAnnotations && ignored.contains(where: descriptor.answers(to:)) {
-                report.suppressed.append(SuppressedFinding(finding: finding, source: "annotation", reason: ignoreReason))
+                report.suppressed.append(SuppressedFinding(finding: finding.resolvingLocation(), source: "annotation", reason: ignoreReason))
                 continue
             }
             if let exemption = config.exemptions.first(where: { !$0.isExpired(today: today) && $0.matches(finding, descriptor: descriptor) }) {
-                report.suppressed.append(SuppressedFinding(finding: finding, source: "config", reason: exemption.reason))
+                report.suppressed.append(SuppressedFinding(finding: finding.resolvingLocation(), source: "config", reason: exemption.reason))
                 continue
             }
             if let override = config.severityOverrides.first(where: { descriptor.answers(to: $0.key) }) {
                 finding.severity = override.value
             }
             if report.findings.isEmpty { report.findings.reserveCapacity(8) }
-            report.findings.append(finding)
+            report.findings.append(resolvesLocations ? finding.resolvingLocation() : finding)
         }
     }
 

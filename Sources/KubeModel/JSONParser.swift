@@ -179,10 +179,12 @@ private struct Reader {
                     let first = open[top].first
                     if open[top].seen == nil && entries.count - first < 16 {
                         let count = next.utf8.count
-                        duplicate = entries[first...].contains { $0.key.utf8.count == count && $0.key == next }
+                        duplicate = entries[first...].contains { $0.key.utf8.count == count && Mapping.sameBytes($0.key, next) }
                     } else {
                         if open[top].seen == nil { open[top].seen = Set(entries[first...].map(\.key)) }
-                        duplicate = open[top].seen?.insert(next).inserted == false
+                        // The set equates canonically equivalent keys: a hit is confirmed byte for byte.
+                        duplicate =
+                            open[top].seen?.insert(next).inserted == false && entries[first...].contains { Mapping.sameBytes($0.key, next) }
                     }
                     if duplicate { throw fail("duplicate key \"\(next)\"", at: nextPosition) }
                     open[top].key = next

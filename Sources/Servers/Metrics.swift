@@ -25,17 +25,29 @@ public final class ServerMetrics: @unchecked Sendable {
             self.type = type
         }
 
+        /// Series a family keeps at most: label values can come from requests (the kind of an
+        /// admitted object), and memory must stay bounded whatever clients send. Past the limit,
+        /// new combinations are counted under `other`.
+        public static let maxSeries = 1_000
+
         /// The series with these label values (in the family's label order) += amount.
         public func add(_ labelValues: [String] = [], _ amount: Double = 1) {
             lock.lock()
-            series[labelValues, default: 0] += amount
+            if series[labelValues] == nil && series.count + single.count >= Self.maxSeries {
+                series[labelValues.map { _ in "other" }, default: 0] += amount
+            } else {
+                series[labelValues, default: 0] += amount
+            }
             lock.unlock()
         }
 
         /// One more in each series named by `values`, one value per series (a family with one label).
         public func increment(each values: some Sequence<String>) {
             lock.lock()
-            for value in values { single[value, default: 0] += 1 }
+            for value in values {
+                let known = single[value] != nil || series.count + single.count < Self.maxSeries
+                single[known ? value : "other", default: 0] += 1
+            }
             lock.unlock()
         }
 
@@ -159,13 +171,15 @@ public final class ServerMetrics: @unchecked Sendable {
     static func key(_ name: String, _ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return name }
         let escaped = labels.map { label, value in
+            // Scalar by scalar: a quote or a line feed inside a larger character (`\r\n`, a quote
+            // with a combining mark) must be escaped too, or a label value could end the line.
             var text = label + "=\""
-            for character in value {
-                switch character {
+            for scalar in value.unicodeScalars {
+                switch scalar {
                 case "\\": text += "\\\\"
                 case "\"": text += "\\\""
                 case "\n": text += "\\n"
-                default: text.append(character)
+                default: text.unicodeScalars.append(scalar)
                 }
             }
             return text + "\""

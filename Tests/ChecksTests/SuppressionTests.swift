@@ -18,6 +18,23 @@ struct SuppressionTests {
               containers: [{name: web, image: "web:latest"}]
         """
 
+    /// A scan keeps its findings until the report: they hold a path and a line, not the pod (and
+    /// so the parsed object) they were found in. Admission leaves them unresolved.
+    @Test func scansKeepResolvedPlacesOnly() throws {
+        let yaml = Self.deployment.replacingOccurrences(of: "brightkeys.io/ignore", with: "x")
+        var scanner = Scanner(registry: try CheckRegistry([ImageLatestTagCheck()]))
+        let report = scanner.scan(loaded: ExampleRunner.objects(yaml))
+        #expect(report.findings.count == 1)
+        #expect(report.findings.allSatisfy { $0.location.isKnown })
+        #expect(report.findings.first?.path == "spec.template.spec.containers[0].image")
+        #expect(report.findings.first?.line == 9)
+        scanner.resolvesLocations = false
+        let lazy = scanner.scan(loaded: ExampleRunner.objects(yaml))
+        #expect(lazy.findings.allSatisfy { !$0.location.isKnown })
+        #expect(lazy.findings.first?.path == "spec.template.spec.containers[0].image")
+        #expect(lazy.findings.first?.line == 9)
+    }
+
     @Test func templateAnnotationSilencesToo() throws {
         let scanner = Scanner(registry: try CheckRegistry([ImageLatestTagCheck()]))
         let report = scanner.scan(loaded: ExampleRunner.objects(Self.deployment))

@@ -18,6 +18,22 @@ struct JSONParserTests {
         #expect(node["a"]?.position == SourcePosition(line: 2, column: 8))
     }
 
+    /// Keys are compared byte for byte, as Go compares them: canonically equivalent spellings are
+    /// different keys, in small objects and in large ones (which a hash set checks first).
+    @Test func keysMatchByteForByte() throws {
+        let kelvin = "\u{212A}"
+        let decomposed = "e\u{301}"
+        let small = try parse("{\"K\": 1, \"\(kelvin)\": 2, \"\u{e9}\": 3, \"\(decomposed)\": 4}")
+        #expect(small["K"]?.int == 1)
+        #expect(small[kelvin]?.int == 2)
+        #expect(small["\u{e9}"]?.int == 3)
+        #expect(small[decomposed]?.int == 4)
+        let filler = (0..<20).map { "\"k\($0)\": 0" }.joined(separator: ", ")
+        let large = try parse("{\(filler), \"K\": 1, \"\(kelvin)\": 2}")
+        #expect(large[kelvin]?.int == 2)
+        #expect(throws: JSONParser.Failure.self) { try parse("{\(filler), \"K\": 1, \"K\": 2}") }
+    }
+
     @Test func agreesWithTheYAMLPathOnRealManifests() throws {
         let text = """
             {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":80}]}]}}

@@ -283,3 +283,28 @@ struct AuditWebhookTests {
         await forwarder.close()
     }
 }
+
+struct ServerMetricsTests {
+    /// A label value is escaped scalar by scalar: a line feed inside `\r\n` (one Character) or a
+    /// quote with a combining mark cannot end the sample line.
+    @Test func labelValuesCannotBreakTheExposition() {
+        let metrics = ServerMetrics()
+        metrics.add("requests_total", [("kind", "Pod\r\nfake_metric 1")])
+        metrics.add("requests_total", [("kind", "a\"\u{301}b\\")])
+        let text = metrics.render()
+        #expect(!text.contains("\nfake_metric"))
+        #expect(text.contains(#"requests_total{kind="Pod\#r\nfake_metric 1"} 1"#))
+        #expect(text.contains("requests_total{kind=\"a\\\"\u{301}b\\\\\"} 1"))
+    }
+
+    /// Label values from requests cannot grow memory without bound.
+    @Test func seriesPerFamilyAreBounded() {
+        let metrics = ServerMetrics()
+        let counter = metrics.counter("kinds_total", labels: ["kind"])
+        for index in 0..<(ServerMetrics.Counter.maxSeries + 50) { counter.add(["Kind\(index)"]) }
+        counter.increment(each: ["one-more"])
+        let lines = metrics.render().split(separator: "\n").filter { $0.hasPrefix("kinds_total{") }
+        #expect(lines.count == ServerMetrics.Counter.maxSeries + 1)
+        #expect(metrics.value("kinds_total", [("kind", "other")]) == 51)
+    }
+}
