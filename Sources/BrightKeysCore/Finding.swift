@@ -5,39 +5,37 @@ import KubeModel
 /// What never changes after a check made it sits in one shared, immutable box: findings are
 /// copied from check to report to reporter, and a copy is then one reference, not a dozen.
 public struct Finding: Sendable {
-    private final class Payload: Sendable {
-        let descriptor: CheckDescriptor
-        let message: String
+    /// The object a finding is about, as reports name it.
+    private struct Subject: Sendable {
         let file: String
-        let location: FieldLocation
         let kind: String
         let apiVersion: String
         let namespace: String
         let name: String
+        /// Where the object sits inside its document.
         let objectPath: String
 
-        init(descriptor: CheckDescriptor, object: KubeObject, location: FieldLocation, message: String) {
-            self.descriptor = descriptor
-            self.message = message
+        init(_ object: KubeObject) {
             file = object.file
-            self.location = location
             kind = object.kind
             apiVersion = object.apiVersion
             namespace = object.namespace
             name = object.name
             objectPath = object.pathInDocument
         }
+    }
 
-        init(copying other: Payload, location: FieldLocation) {
-            descriptor = other.descriptor
-            message = other.message
-            file = other.file
+    private final class Payload: Sendable {
+        let descriptor: CheckDescriptor
+        let message: String
+        let subject: Subject
+        let location: FieldLocation
+
+        init(descriptor: CheckDescriptor, message: String, subject: Subject, location: FieldLocation) {
+            self.descriptor = descriptor
+            self.message = message
+            self.subject = subject
             self.location = location
-            kind = other.kind
-            apiVersion = other.apiVersion
-            namespace = other.namespace
-            name = other.name
-            objectPath = other.objectPath
         }
     }
 
@@ -50,7 +48,7 @@ public struct Finding: Sendable {
     }
 
     public init(check descriptor: CheckDescriptor, object: KubeObject, location: FieldLocation, message: String) {
-        payload = Payload(descriptor: descriptor, object: object, location: location, message: message)
+        payload = Payload(descriptor: descriptor, message: message, subject: Subject(object), location: location)
         severity = descriptor.severity
     }
 
@@ -62,15 +60,15 @@ public struct Finding: Sendable {
     public var controls: [Control] { payload.descriptor.controls }
     /// Lowercase, names the object's field; never holds a secret value.
     public var message: String { payload.message }
-    public var file: String { payload.file }
+    public var file: String { payload.subject.file }
     /// Where the offending field is, worked out when a report asks.
     public var location: FieldLocation { payload.location }
-    public var kind: String { payload.kind }
-    public var apiVersion: String { payload.apiVersion }
-    public var namespace: String { payload.namespace }
-    public var name: String { payload.name }
+    public var kind: String { payload.subject.kind }
+    public var apiVersion: String { payload.subject.apiVersion }
+    public var namespace: String { payload.subject.namespace }
+    public var name: String { payload.subject.name }
     /// Where the object sits inside its document (`items[2]`), empty at top level.
-    public var objectPath: String { payload.objectPath }
+    public var objectPath: String { payload.subject.objectPath }
 
     /// The same finding with its place worked out now. Scans keep findings until the report is
     /// written: a resolved place holds two values instead of the pod it was found in (and so the
@@ -84,7 +82,7 @@ public struct Finding: Sendable {
     }
 
     private init(check descriptor: CheckDescriptor, payload: Payload, location: FieldLocation) {
-        self.payload = Payload(copying: payload, location: location)
+        self.payload = Payload(descriptor: payload.descriptor, message: payload.message, subject: payload.subject, location: location)
         severity = descriptor.severity
     }
 
