@@ -353,12 +353,6 @@ public struct Admitter: Sendable {
         }
     }
 
-    static func describe(_ finding: Finding) -> String {
-        var text = ""
-        describe(finding, into: &text)
-        return text
-    }
-
     /// `BK-IMG-001 image-latest-tag (medium): message`, appended.
     static func describe(_ finding: Finding, into text: inout String) {
         text += finding.descriptor.summaryPrefix(finding.severity)

@@ -76,14 +76,14 @@ public struct Finding: Sendable {
     public func resolvingLocation() -> Finding {
         guard !location.isKnown else { return self }
         let (path, line) = location.resolved
-        var copy = Finding(check: payload.descriptor, payload: payload, location: FieldLocation(path: path, line: line))
-        copy.severity = severity
-        return copy
+        let resolved = Payload(
+            descriptor: payload.descriptor, message: payload.message, subject: payload.subject, location: FieldLocation(path: path, line: line))
+        return Finding(payload: resolved, severity: severity)
     }
 
-    private init(check descriptor: CheckDescriptor, payload: Payload, location: FieldLocation) {
-        self.payload = Payload(descriptor: payload.descriptor, message: payload.message, subject: payload.subject, location: location)
-        severity = descriptor.severity
+    private init(payload: Payload, severity: Severity) {
+        self.payload = payload
+        self.severity = severity
     }
 
     public var line: Int { location.resolved.line }

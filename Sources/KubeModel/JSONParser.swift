@@ -178,8 +178,7 @@ private struct Reader {
                     let duplicate: Bool
                     let first = open[top].first
                     if open[top].seen == nil && entries.count - first < 16 {
-                        let count = next.utf8.count
-                        duplicate = entries[first...].contains { $0.key.utf8.count == count && Mapping.sameBytes($0.key, next) }
+                        duplicate = entries[first...].contains { Mapping.sameBytes($0.key, next) }
                     } else {
                         if open[top].seen == nil { open[top].seen = Set(entries[first...].map(\.key)) }
                         // The set equates canonically equivalent keys: a hit is confirmed byte for byte.

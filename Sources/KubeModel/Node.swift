@@ -80,15 +80,14 @@ public struct Mapping: Sendable {
 
     public func index(of key: String) -> Int? {
         // Keys match byte for byte, as in Go (String's == also equates canonically equivalent
-        // spellings). Lengths are stored, and most keys differ in length: compared first, they
-        // spare most of the comparisons.
-        let count = key.utf8.count
-        return entries.firstIndex { $0.key.utf8.count == count && Self.sameBytes($0.key, key) }
+        // spellings).
+        entries.firstIndex { Self.sameBytes($0.key, key) }
     }
 
-    /// Byte-wise equality; `==` first, as it is fast for the usual (ASCII, small) keys. Of two
-    /// canonically equivalent strings of one byte length, an ASCII one can only be the other's
-    /// very bytes (nothing non-ASCII is equivalent to ASCII text of the same length).
+    /// Byte-wise equality. Lengths are stored, and most keys differ in length: compared first,
+    /// they spare most of the comparisons; then `==`, fast for the usual (ASCII, small) keys. Of
+    /// two canonically equivalent strings of one byte length, an ASCII one can only be the
+    /// other's very bytes (nothing non-ASCII is equivalent to ASCII text of the same length).
     @inline(__always)
     static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
         lhs.utf8.count == rhs.utf8.count && lhs == rhs && (lhs.utf8.allSatisfy { $0 < 0x80 } || lhs.utf8.elementsEqual(rhs.utf8))

@@ -81,8 +81,7 @@ extension PodSecurityControl {
             !PodSecurityEvaluator.isOverridden(Self.upstreamID, level: context.pssLevel, version: context.pssVersion),
             let outcome = Self.rule(at: context.pssVersion)?.evaluate(pod)
         else { return [] }
-        let location = outcome.location.resolved
-        return [finding(pod, path: location.path, line: location.line, "\(outcome.reason): \(outcome.detail)")]
+        return [finding(pod, at: outcome.location, "\(outcome.reason): \(outcome.detail)")]
     }
 }
 
