@@ -14,9 +14,10 @@ import Servers
 //   webhook-bench reviews [--namespace NS] [--uuid] PATH...   one AdmissionReview per line, for
 //       every pod-bearing object (uid = file:line, or with --uuid one in the API server's UUID
 //       form, as long as real ones), built from manifests with brightkeys' own loader
-//   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE
+//   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode|decide]
 //       the floor: a bare Hummingbird TLS server that reads the body and answers a fixed
-//       allowed AdmissionReview
+//       allowed AdmissionReview; with --work it first decodes (and decides) the review, to show
+//       what each step costs under load
 
 let resources: [String: (String, String)] = [
     "Pod": ("", "pods"), "Deployment": ("apps", "deployments"), "StatefulSet": ("apps", "statefulsets"), "DaemonSet": ("apps", "daemonsets"),
@@ -84,6 +85,13 @@ func uuid(_ number: Int) -> String {
     return "6f1c2a4e-8b3d-4c5e-9a7f-" + tail
 }
 
+/// How much of the webhook's work a floor server does before its fixed answer: `none` (the bar's
+/// floor), `decode` (parse the AdmissionReview), `decide` (and decide it, as the webhook does,
+/// then still answer the fixed review). Each step's cost shows as the drop in its rate.
+enum FloorWork: String {
+    case none, decode, decide
+}
+
 func bare(_ arguments: [String]) async throws {
     var options: [String: String] = [:]
     var index = 0
@@ -92,18 +100,32 @@ func bare(_ arguments: [String]) async throws {
         index += 2
     }
     guard let listen = options["--listen"], let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-        let certificate = options["--tls-cert"], let key = options["--tls-key"]
-    else { fail("usage: webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE") }
+        let certificate = options["--tls-cert"], let key = options["--tls-key"], let work = FloorWork(rawValue: options["--work"] ?? "none")
+    else { fail("usage: webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode|decide [--namespaces FILE]]") }
     let host = String(listen[..<colon])
     let fixed = ByteBuffer(
         string: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"bench","allowed":true}}"#)
+    var admitter: Admitter?
+    if work == .decide {
+        let namespaces = try options["--namespaces"].map { try StaticNamespaces.load(file: $0) } ?? StaticNamespaces(labels: [:])
+        admitter = try Admitter(registry: BuiltinChecks.registry(), config: ScanConfig(), namespaces: namespaces)
+    }
     let router = Router()
-    router.post("validate/pods") { request, _ -> Response in
+    router.post("validate/pods") { [admitter] request, _ -> Response in
         var request = request
-        _ = try await request.collectBody(upTo: 8 << 20)
+        let body = try await request.collectBody(upTo: 8 << 20)
+        var status = HTTPResponse.Status.ok
+        if work != .none {
+            // A body that is not a review is answered 400, so that wrk counts it as an error.
+            if let review = try? AdmissionReview.decode(Array(body.readableBytesView)) {
+                if let admitter, await admitter.review(review.request).response.uid != review.request.uid { status = .internalServerError }
+            } else {
+                status = .badRequest
+            }
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: fixed))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: fixed))
     }
     let tls = try CertificateReloader(certificate: certificate, key: key).configuration(clientCA: nil)
     let app = Application(
@@ -213,6 +235,6 @@ case "phases": try await phases(Array(arguments.dropFirst()))
 case "parts": try parts(Array(arguments.dropFirst()))
 default:
     fail(
-        "usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE | phases|parts REVIEWS.jsonl [ROUNDS]"
+        "usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode|decide [--namespaces FILE]] | phases|parts REVIEWS.jsonl [ROUNDS]"
     )
 }

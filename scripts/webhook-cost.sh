@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Where the admission webhook's time goes under load, as CPU time per request: the bar's bare
+# floor, the same floor decoding each review, the same floor also deciding it (the answer stays
+# the fixed one), and `brightkeys webhook serve` itself. Each runs the same wrk load over
+# loopback TLS in alternating turns; the server's CPU comes from /proc, wrk's from `times`.
+# On one machine the load generator shares the cores, so the throughput ratio of
+# scripts/bench-webhook.sh is (floor server + client) / (ours + client), per request.
+# Usage: scripts/webhook-cost.sh [CORPUS_DIR]   (needs wrk: apt-get install wrk)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus=${1:-../shared/corpus}
+rounds=${ROUNDS:-3}
+seconds=${SECONDS_PER_TURN:-5}
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+swift build -c release --product brightkeys >/dev/null
+swift build -c release --product webhook-bench >/dev/null
+bin=.build/release
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+$bin/brightkeys webhook certs --name localhost --namespace bench --out "$work" >/dev/null
+$bin/webhook-bench reviews --uuid --namespace bench "$corpus" 2>/dev/null | grep '"resource":"pods"' > "$work/reviews.jsonl" || true
+if [ ! -s "$work/reviews.jsonl" ]; then $bin/webhook-bench reviews --uuid --namespace bench examples > "$work/reviews.jsonl"; fi
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/warn: restricted\n' > "$work/ns.yaml"
+tls=(--tls-cert "$work/tls.crt" --tls-key "$work/tls.key")
+
+names=(floor decode decide brightkeys)
+$bin/webhook-bench bare --listen 127.0.0.1:18611 "${tls[@]}" >/dev/null 2>&1 &
+pids[0]=$!
+$bin/webhook-bench bare --listen 127.0.0.1:18612 "${tls[@]}" --work decode >/dev/null 2>&1 &
+pids[1]=$!
+$bin/webhook-bench bare --listen 127.0.0.1:18613 "${tls[@]}" --work decide --namespaces "$work/ns.yaml" >/dev/null 2>&1 &
+pids[2]=$!
+$bin/brightkeys webhook serve --listen 127.0.0.1:18614 "${tls[@]}" --namespaces "$work/ns.yaml" --log-level error &
+pids[3]=$!
+for port in 18611 18612 18613 18614; do
+    for _ in $(seq 100); do curl -sk -o /dev/null -X POST "https://127.0.0.1:$port/validate/pods" && break; sleep 0.1; done
+done
+
+ticks=$(getconf CLK_TCK)
+server_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# `times` must run in this shell (not a subshell) to count the wrk runs it waited for.
+client_seconds() { awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$work/times"; }
+declare -a requests server client
+for i in 0 1 2 3; do requests[i]=0; server[i]=0; client[i]=0; done
+run() { # index seconds
+    BENCH_REVIEWS="$work/reviews.jsonl" BENCH_DELAY_MS=0 wrk -t1 -c16 -d"$2"s -s scripts/bench-webhook.lua "https://127.0.0.1:$((18611 + $1))/validate/pods"
+}
+for i in 0 1 2 3; do run "$i" 2 >/dev/null; done
+echo "== $rounds turns of $seconds s each per server, alternating; 16 connections"
+for _ in $(seq "$rounds"); do
+    for i in 0 1 2 3; do
+        s0=$(server_cpu "${pids[i]}")
+        times > "$work/times"
+        c0=$(client_seconds)
+        out=$(run "$i" "$seconds")
+        s1=$(server_cpu "${pids[i]}")
+        times > "$work/times"
+        c1=$(client_seconds)
+        if grep -q "Non-2xx" <<< "$out"; then echo "${names[i]}: errors in the run" >&2; exit 1; fi
+        requests[i]=$((requests[i] + $(awk '/requests in/ {print $1}' <<< "$out")))
+        server[i]=$(awk -v a="${server[i]}" -v d="$((s1 - s0))" -v t="$ticks" 'BEGIN { print a + d / t }')
+        client[i]=$(awk -v a="${client[i]}" -v b="$c0" -v c="$c1" 'BEGIN { print a + c - b }')
+    done
+done
+printf '%-11s %12s %14s %14s %12s\n' server requests/s "server µs/req" "client µs/req" "vs floor"
+floor_rate=$(awk -v n="${requests[0]}" -v t="$((rounds * seconds))" 'BEGIN { print n / t }')
+for i in 0 1 2 3; do
+    awk -v name="${names[i]}" -v n="${requests[i]}" -v t="$((rounds * seconds))" -v s="${server[i]}" -v c="${client[i]}" -v f="$floor_rate" \
+        'BEGIN { printf "%-11s %12.0f %14.1f %14.1f %11.1f%%\n", name, n / t, s * 1e6 / n, c * 1e6 / n, 100 * n / t / f }'
+done
+awk -v n="${requests[0]}" -v s="${server[0]}" -v c="${client[0]}" \
+    'BEGIN { f = (s + c) * 1e6 / n; printf "the 70%% bar leaves %.1f µs of CPU per request (server and client) over the floor'"'"'s %.1f\n", f / 0.7 - f, f }'
