@@ -13,19 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpus}
 hold=${HOLD_SECONDS:-60}
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
-swift build -c release --product brightkeys >/dev/null
-swift build -c release --product webhook-bench >/dev/null
-bin=.build/release
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
-$bin/brightkeys webhook certs --name localhost --namespace bench --out "$work" >/dev/null
-# Pods only: the bodies the pods webhook receives.
-$bin/webhook-bench reviews --uuid --namespace bench "$corpus" 2>/dev/null | grep '"resource":"pods"' > "$work/reviews.jsonl" || true
-if [ ! -s "$work/reviews.jsonl" ]; then $bin/webhook-bench reviews --uuid --namespace bench examples > "$work/reviews.jsonl"; fi
+# shellcheck source=scripts/webhook-bench-setup.sh
+source scripts/webhook-bench-setup.sh
 echo "bodies: $(wc -l < "$work/reviews.jsonl") AdmissionReviews of corpus pods, $(($(wc -c < "$work/reviews.jsonl") / $(wc -l < "$work/reviews.jsonl"))) bytes on average"
-printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/warn: restricted\n' > "$work/ns.yaml"
 
 wait_ready() {
     for _ in $(seq 100); do

@@ -11,17 +11,8 @@ cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpus}
 rounds=${ROUNDS:-3}
 seconds=${SECONDS_PER_TURN:-5}
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
-swift build -c release --product brightkeys >/dev/null
-swift build -c release --product webhook-bench >/dev/null
-bin=.build/release
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
-$bin/brightkeys webhook certs --name localhost --namespace bench --out "$work" >/dev/null
-$bin/webhook-bench reviews --uuid --namespace bench "$corpus" 2>/dev/null | grep '"resource":"pods"' > "$work/reviews.jsonl" || true
-if [ ! -s "$work/reviews.jsonl" ]; then $bin/webhook-bench reviews --uuid --namespace bench examples > "$work/reviews.jsonl"; fi
-printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bench\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/warn: restricted\n' > "$work/ns.yaml"
+# shellcheck source=scripts/webhook-bench-setup.sh
+source scripts/webhook-bench-setup.sh
 tls=(--tls-cert "$work/tls.crt" --tls-key "$work/tls.key")
 
 names=(floor decode decide brightkeys)
