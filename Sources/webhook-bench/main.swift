@@ -14,7 +14,7 @@ import Servers
 //   webhook-bench reviews [--namespace NS] [--uuid] PATH...   one AdmissionReview per line, for
 //       every pod-bearing object (uid = file:line, or with --uuid one in the API server's UUID
 //       form, as long as real ones), built from manifests with brightkeys' own loader
-//   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode|decide]
+//   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide --namespaces FILE]
 //       the floor: a bare Hummingbird TLS server that reads the body and answers a fixed
 //       allowed AdmissionReview; with --work it first decodes (and decides) the review, to show
 //       what each step costs under load
@@ -101,14 +101,15 @@ func bare(_ arguments: [String]) async throws {
     }
     guard let listen = options["--listen"], let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
         let certificate = options["--tls-cert"], let key = options["--tls-key"], let work = FloorWork(rawValue: options["--work"] ?? "none")
-    else { fail("usage: webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode|decide [--namespaces FILE]]") }
+    else { fail("usage: webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide --namespaces FILE]") }
     let host = String(listen[..<colon])
     let fixed = ByteBuffer(
         string: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"bench","allowed":true}}"#)
     var admitter: Admitter?
     if work == .decide {
-        let namespaces = try options["--namespaces"].map { try StaticNamespaces.load(file: $0) } ?? StaticNamespaces(labels: [:])
-        admitter = try Admitter(registry: BuiltinChecks.registry(), config: ScanConfig(), namespaces: namespaces)
+        // Without the namespace every pod takes the short lookup-failure path: not the decision.
+        guard let file = options["--namespaces"] else { fail("webhook-bench bare --work decide needs --namespaces FILE") }
+        admitter = try Admitter(registry: BuiltinChecks.registry(), config: ScanConfig(), namespaces: StaticNamespaces.load(file: file))
     }
     let router = Router()
     router.post("validate/pods") { [admitter] request, _ -> Response in
@@ -187,6 +188,7 @@ func parts(_ arguments: [String]) throws {
     var parsed = 0
     let parseStart = DispatchTime.now().uptimeNanoseconds
     for _ in 0..<rounds { for body in bodies { if (try? JSONParser().parse(body)) != nil { parsed += 1 } } }
+    let parseTime = Double(DispatchTime.now().uptimeNanoseconds - parseStart)
     let metrics = ServerMetrics()
     let metricsStart = DispatchTime.now().uptimeNanoseconds
     let handles = AdmissionWebhookServer.Metrics(metrics)
@@ -199,8 +201,7 @@ func parts(_ arguments: [String]) throws {
         String(format: "%7.2f µs  metrics of one request", Double(DispatchTime.now().uptimeNanoseconds - metricsStart) / Double(rounds * bodies.count) / 1000))
     print(
         String(
-            format: "%7.2f µs  JSON parse of the whole review (and freeing it)",
-            Double(DispatchTime.now().uptimeNanoseconds - parseStart) / Double(parsed) / 1000))
+            format: "%7.2f µs  JSON parse of the whole review (and freeing it)", parseTime / Double(parsed) / 1000))
     func time(_ name: String, _ body: (PodView) -> Int) {
         var sink = 0
         let start = DispatchTime.now().uptimeNanoseconds
@@ -235,6 +236,6 @@ case "phases": try await phases(Array(arguments.dropFirst()))
 case "parts": try parts(Array(arguments.dropFirst()))
 default:
     fail(
-        "usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode|decide [--namespaces FILE]] | phases|parts REVIEWS.jsonl [ROUNDS]"
+        "usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide --namespaces FILE] | phases|parts REVIEWS.jsonl [ROUNDS]"
     )
 }
