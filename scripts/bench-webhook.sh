@@ -26,9 +26,6 @@ wait_ready() {
     exit 1
 }
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
-run_wrk() { # port connections seconds delay
-    BENCH_REVIEWS="$work/reviews.jsonl" BENCH_DELAY_MS=$4 wrk -t1 -c"$2" -d"$3"s --latency -s scripts/bench-webhook.lua "https://127.0.0.1:$1/validate/pods"
-}
 field() { # wrk output, what
     case $2 in
     rps) awk '/Requests\/sec/ {print $2}' <<< "$1" ;;

@@ -35,7 +35,7 @@ client_seconds() { awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 6
 declare -a requests server client
 for i in 0 1 2 3; do requests[i]=0; server[i]=0; client[i]=0; done
 run() { # index seconds
-    BENCH_REVIEWS="$work/reviews.jsonl" BENCH_DELAY_MS=0 wrk -t1 -c16 -d"$2"s -s scripts/bench-webhook.lua "https://127.0.0.1:$((18611 + $1))/validate/pods"
+    run_wrk $((18611 + $1)) 16 "$2" 0
 }
 for i in 0 1 2 3; do run "$i" 2 >/dev/null; done
 echo "== $rounds turns of $seconds s each per server, alternating; 16 connections"
