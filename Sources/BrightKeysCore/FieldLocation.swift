@@ -52,7 +52,7 @@ public struct FieldLocation: Sendable {
             return (container.path(field.description), container.line(components))
         case .pod(let pod, let field):
             let components = field.description.split(separator: ".").map(String.init)
-            return ("\(pod.specPath).\(field)", pod.line(components))
+            return (pod.path(field.description), pod.line(components))
         case .deferred(let resolve): return resolve()
         }
     }

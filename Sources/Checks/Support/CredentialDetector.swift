@@ -122,14 +122,12 @@ enum CredentialDetector {
         if trimmed.isEmpty { return true }
         if trimmed.containsBytes("$(") || trimmed.containsBytes("${") || trimmed.containsBytes("{{") { return true }
         if trimmed.hasPrefix("<") && trimmed.hasSuffix(">") { return true }
-        if placeholderPrefixes.contains(where: { trimmed.hasASCIIPrefix($0, caseInsensitive: true) }) || trimmed.hasASCIISuffix("_VAL", caseInsensitive: true) {
-            return true
-        }
+        if placeholderPrefixes.contains(where: trimmed.hasPrefixIgnoringASCIICase) || trimmed.hasSuffixIgnoringASCIICase("_VAL") { return true }
         // An environment-variable-like name (`HF_TOKEN`) points at a value; it is not one.
         if trimmed.count > 2, trimmed.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }), trimmed.contains("_") || trimmed.count > 12 {
             return true
         }
-        if placeholderWords.contains(where: { trimmed.utf8.count == $0.utf8.count && trimmed.hasASCIIPrefix($0, caseInsensitive: true) }) { return true }
+        if placeholderWords.contains(where: trimmed.equalsIgnoringASCIICase) { return true }
         if trimmed.hasPrefix("/") && !trimmed.contains(" ") { return true }  // a path to a mounted file
         return false
     }

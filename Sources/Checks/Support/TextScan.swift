@@ -44,24 +44,23 @@ extension StringProtocol {
 }
 
 extension String {
-    /// `hasPrefix`, optionally ignoring ASCII case (only ASCII letters fold; other bytes must match).
-    func hasASCIIPrefix(_ prefix: String, caseInsensitive: Bool) -> Bool {
+    /// `hasPrefix` ignoring ASCII case (only ASCII letters fold; other bytes must match).
+    func hasPrefixIgnoringASCIICase(_ prefix: String) -> Bool {
         var text = utf8.makeIterator()
         for expected in prefix.utf8 {
-            guard let byte = text.next() else { return false }
-            if byte != expected && !(caseInsensitive && Self.foldedASCII(byte) == Self.foldedASCII(expected)) { return false }
+            guard let byte = text.next(), Self.foldedASCII(byte) == Self.foldedASCII(expected) else { return false }
         }
         return true
     }
 
-    /// `hasSuffix`, optionally ignoring ASCII case.
-    func hasASCIISuffix(_ suffix: String, caseInsensitive: Bool) -> Bool {
-        guard utf8.count >= suffix.utf8.count else { return false }
-        for (byte, expected) in zip(utf8.suffix(suffix.utf8.count), suffix.utf8)
-        where byte != expected && !(caseInsensitive && Self.foldedASCII(byte) == Self.foldedASCII(expected)) {
-            return false
-        }
-        return true
+    /// `hasSuffix` ignoring ASCII case.
+    func hasSuffixIgnoringASCIICase(_ suffix: String) -> Bool {
+        utf8.count >= suffix.utf8.count && zip(utf8.suffix(suffix.utf8.count), suffix.utf8).allSatisfy { Self.foldedASCII($0) == Self.foldedASCII($1) }
+    }
+
+    /// `==` ignoring ASCII case.
+    func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        utf8.count == other.utf8.count && hasPrefixIgnoringASCIICase(other)
     }
 
     private static func foldedASCII(_ byte: UInt8) -> UInt8 {
