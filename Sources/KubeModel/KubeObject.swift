@@ -11,6 +11,10 @@ public struct KubeObject: Sendable {
     public let kind: String
     /// The API group: `apps` for `apps/v1`, empty for the core group.
     public let group: String
+    /// `metadata.name` (or, before the API server has named it, `metadata.generateName`).
+    /// Read once: every finding about the object names it.
+    public let name: String
+    public let namespace: String
 
     public init(file: String, root: Node, pathInDocument: String = "") {
         self.file = file
@@ -20,11 +24,12 @@ public struct KubeObject: Sendable {
         self.apiVersion = apiVersion
         self.kind = root["kind"]?.string ?? ""
         self.group = apiVersion.firstIndex(of: "/").map { String(apiVersion[..<$0]) } ?? ""
+        let metadata = root["metadata"]
+        self.name = metadata?["name"]?.scalarText ?? metadata?["generateName"]?.scalarText ?? ""
+        self.namespace = metadata?["namespace"]?.scalarText ?? ""
     }
 
     public var metadata: Node? { root["metadata"] }
-    public var name: String { metadata?["name"]?.scalarText ?? metadata?["generateName"]?.scalarText ?? "" }
-    public var namespace: String { metadata?["namespace"]?.scalarText ?? "" }
     public var line: Int { root.line }
 
     public var labels: [String: String] { root.metadataLabels }

@@ -33,10 +33,13 @@ public final class ServerMetrics: @unchecked Sendable {
         /// The series with these label values (in the family's label order) += amount.
         public func add(_ labelValues: [String] = [], _ amount: Double = 1) {
             lock.lock()
-            if series[labelValues] == nil && series.count + single.count >= Self.maxSeries {
+            // One hash of the label values when the series exists, as it nearly always does.
+            if let index = series.index(forKey: labelValues) {
+                series.values[index] += amount
+            } else if series.count + single.count >= Self.maxSeries {
                 series[labelValues.map { _ in "other" }, default: 0] += amount
             } else {
-                series[labelValues, default: 0] += amount
+                series[labelValues] = amount
             }
             lock.unlock()
         }

@@ -85,6 +85,13 @@ struct AdmissionWebhookTests {
         #expect(message.hasPrefix("malformed JSON at line 1, column 101"))
         let (wrongType, _) = try await postJSON(client, base + "/validate", podReview(uid: "u", namespace: "team", privileged: false), contentType: "text/yaml")
         #expect(wrongType == 400)
+        let (shortType, _) = try await postJSON(
+            client, base + "/validate", podReview(uid: "u", namespace: "team", privileged: false), contentType: "application/js")
+        #expect(shortType == 400)
+        // Media types are case-insensitive and may carry parameters.
+        let (upperType, upperBody) = try await postJSON(
+            client, base + "/validate", podReview(uid: "u-4", namespace: "team", privileged: false), contentType: "Application/JSON; charset=utf-8")
+        #expect(upperType == 200 && upperBody.contains("\"uid\":\"u-4\""))
         let (tooBig, _) = try await postJSON(client, base + "/validate", Array(repeating: 0x20, count: 2 << 20))
         #expect(tooBig == 413)
         let (badUTF8, _) = try await postJSON(client, base + "/validate", [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])
@@ -95,7 +102,7 @@ struct AdmissionWebhookTests {
         let text = try await get(client, base + "/metrics")
         #expect(text.contains("brightkeys_admission_requests_total{operation=\"CREATE\",kind=\"Pod\",verdict=\"denied\"} 1"))
         #expect(text.contains("brightkeys_admission_denials_total{check=\"privileged\"} 1"))
-        #expect(text.contains("brightkeys_admission_malformed_total 3"))
+        #expect(text.contains("brightkeys_admission_malformed_total 4"))
         #expect(text.contains("brightkeys_admission_oversized_total 1"))
         #expect(text.contains("brightkeys_admission_request_duration_seconds_bucket{le=\"0.0001\"}"))
         #expect(try await get(client, base + "/healthz") == "ok\n")
