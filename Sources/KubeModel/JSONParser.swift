@@ -16,11 +16,15 @@ public struct JSONParser: Sendable {
     }
 
     public func parse(_ bytes: [UInt8]) throws(Failure) -> Node {
+        // Offsets and positions are kept in 32 bits.
+        guard bytes.count < Int(Int32.max) else { throw Failure(position: SourcePosition(line: 1, column: 1), message: "input larger than 2 GiB") }
         var failure: Failure?
         let node: Node? = bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(bytes: buffer, maxDepth: maxDepth)
+            var reader = Reader(bytes: buffer, text: bytes, maxDepth: maxDepth)
             do throws(Failure) {
-                return try reader.document()
+                let root = try reader.document()
+                let document = JSONDocument(text: reader.text, records: reader.records, entries: reader.entries, elements: reader.elements)
+                return Node(document, root)
             } catch {
                 failure = error
                 return nil
@@ -32,19 +36,19 @@ public struct JSONParser: Sendable {
     }
 }
 
-/// One container being filled, on the reader's explicit stack. Its items or entries sit at the
-/// end of one scratch array shared by all open containers (from `first` on), so that building a
-/// container costs one allocation of the right size when it closes.
+/// One container being filled, on the reader's explicit stack. Its elements or entries sit at
+/// the end of one scratch array shared by all open containers (from `first` on), and move to the
+/// document's own array when it closes.
 private struct OpenContainer {
     let start: SourcePosition
     let isArray: Bool
-    /// Where its items (arrays) or entries (objects) begin in the scratch array.
+    /// Where its elements (arrays) or entries (objects) begin in the scratch array.
     let first: Int
-    /// For objects: the key whose value is being read.
-    var key = ""
-    var keyPosition = SourcePosition(line: 0, column: 0)
-    /// Made only for large objects: small ones are searched, which is cheaper.
-    var seen: Set<String>?
+    /// For objects: the key whose value is being read (its value record is filled in later).
+    var key = JSONDocument.Entry(keyOffset: 0, keyLength: 0, keyLine: 0, keyColumn: 0, value: 0)
+    /// Hashes of the keys so far, made only for large objects: small ones are searched, which is
+    /// cheaper.
+    var seen: Set<UInt64>?
 
     init(start: SourcePosition, isArray: Bool, first: Int) {
         self.start = start
@@ -59,10 +63,29 @@ private struct Reader {
     var offset = 0
     var line = 1
     var lineStart = 0
+    // The document being built. Its text is the input itself (shared, not copied), where keys and
+    // strings without escapes are found in place; unescaped strings are added at its end.
+    var text: [UInt8]
+    var records: [JSONDocument.Record] = []
+    var entries: [JSONDocument.Entry] = []
+    var elements: [Int32] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, text: [UInt8], maxDepth: Int) {
         self.bytes = bytes
+        self.text = text
         self.maxDepth = maxDepth
+        // Sized from the input, which every value takes a few bytes of: one allocation each in
+        // the usual case.
+        records.reserveCapacity(bytes.count / 8 + 4)
+        entries.reserveCapacity(bytes.count / 16 + 4)
+        elements.reserveCapacity(bytes.count / 64 + 4)
+    }
+
+    /// Adds a record and returns its index.
+    mutating func record(_ kind: JSONDocument.Kind, at position: SourcePosition, count: Int = 0, payload: Int64 = 0) -> Int32 {
+        records.append(
+            JSONDocument.Record(kind: kind, line: Int32(position.line), column: Int32(position.column), count: Int32(count), payload: payload))
+        return Int32(records.count - 1)
     }
 
     var position: SourcePosition { SourcePosition(line: line, column: offset - lineStart + 1) }
@@ -84,7 +107,7 @@ private struct Reader {
         }
     }
 
-    mutating func document() throws(JSONParser.Failure) -> Node {
+    mutating func document() throws(JSONParser.Failure) -> Int32 {
         // A UTF-8 byte order mark is tolerated, as encoding/json does not but kubectl's input does.
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { offset = 3 }
         skipSpace()
@@ -95,12 +118,15 @@ private struct Reader {
         return root
     }
 
-    /// Reads one value; containers are filled iteratively.
-    mutating func value() throws(JSONParser.Failure) -> Node {
+    /// Reads one value and returns its record; containers are filled iteratively.
+    mutating func value() throws(JSONParser.Failure) -> Int32 {
         var open: [OpenContainer] = []
-        var items: [Node] = []
-        var entries: [Mapping.Entry] = []
-        var current: Node
+        open.reserveCapacity(16)
+        var pendingElements: [Int32] = []
+        pendingElements.reserveCapacity(32)
+        var pendingEntries: [JSONDocument.Entry] = []
+        pendingEntries.reserveCapacity(32)
+        var current: Int32
         while true {
             skipSpace()
             guard offset < bytes.count else { throw fail("unexpected end of input") }
@@ -112,10 +138,10 @@ private struct Reader {
                 skipSpace()
                 if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
                     offset += 1
-                    current = Node(.mapping(Mapping()), at: start)
+                    current = record(.mapping, at: start, payload: Int64(entries.count))
                 } else {
-                    var container = OpenContainer(start: start, isArray: false, first: entries.count)
-                    (container.key, container.keyPosition) = try objectKey()
+                    var container = OpenContainer(start: start, isArray: false, first: pendingEntries.count)
+                    container.key = try objectKey()
                     open.append(container)
                     continue
                 }
@@ -125,22 +151,23 @@ private struct Reader {
                 skipSpace()
                 if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
                     offset += 1
-                    current = Node(.sequence([]), at: start)
+                    current = record(.sequence, at: start, payload: Int64(elements.count))
                 } else {
-                    open.append(OpenContainer(start: start, isArray: true, first: items.count))
+                    open.append(OpenContainer(start: start, isArray: true, first: pendingElements.count))
                     continue
                 }
             case UInt8(ascii: "\""):
-                current = Node(.string(try string()), at: start)
+                let (textOffset, count) = try string()
+                current = record(.string, at: start, count: count, payload: Int64(textOffset))
             case UInt8(ascii: "t"):
                 try literal("true")
-                current = Node(.bool(true), at: start)
+                current = record(.trueValue, at: start)
             case UInt8(ascii: "f"):
                 try literal("false")
-                current = Node(.bool(false), at: start)
+                current = record(.falseValue, at: start)
             case UInt8(ascii: "n"):
                 try literal("null")
-                current = Node(.null, at: start)
+                current = record(.null, at: start)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 current = try number()
             case let byte:
@@ -156,57 +183,86 @@ private struct Reader {
                 let byte = bytes[offset]
                 offset += 1
                 if isArray {
-                    items.append(current)
+                    pendingElements.append(current)
                     if byte == UInt8(ascii: "]") {
                         let closed = open.removeLast()
-                        current = Node(.sequence(Array(items[closed.first...])), at: closed.start)
-                        items.removeSubrange(closed.first...)
+                        let first = elements.count
+                        elements.append(contentsOf: pendingElements[closed.first...])
+                        pendingElements.removeSubrange(closed.first...)
+                        current = record(.sequence, at: closed.start, count: elements.count - first, payload: Int64(first))
                         continue
                     }
                     guard byte == UInt8(ascii: ",") else { throw fail("expected , or ] in an array, found \(describe(byte))", at: lastPosition) }
                 } else {
-                    entries.append(Mapping.Entry(key: open[top].key, keyPosition: open[top].keyPosition, value: current))
+                    var entry = open[top].key
+                    entry.value = current
+                    pendingEntries.append(entry)
                     if byte == UInt8(ascii: "}") {
                         let closed = open.removeLast()
-                        current = Node(.mapping(Mapping(Array(entries[closed.first...]))), at: closed.start)
-                        entries.removeSubrange(closed.first...)
+                        let first = entries.count
+                        entries.append(contentsOf: pendingEntries[closed.first...])
+                        pendingEntries.removeSubrange(closed.first...)
+                        current = record(.mapping, at: closed.start, count: entries.count - first, payload: Int64(first))
                         continue
                     }
                     guard byte == UInt8(ascii: ",") else { throw fail("expected , or } in an object, found \(describe(byte))", at: lastPosition) }
                     skipSpace()
-                    let (next, nextPosition) = try objectKey()
-                    let duplicate: Bool
+                    let next = try objectKey()
                     let first = open[top].first
-                    if open[top].seen == nil && entries.count - first < 16 {
-                        duplicate = entries[first...].contains { Mapping.sameBytes($0.key, next) }
+                    let duplicate: Bool
+                    if open[top].seen == nil && pendingEntries.count - first < 16 {
+                        duplicate = pendingEntries[first...].contains { sameKey($0, next) }
                     } else {
-                        if open[top].seen == nil { open[top].seen = Set(entries[first...].map(\.key)) }
-                        // The set equates canonically equivalent keys: a hit is confirmed byte for byte.
+                        if open[top].seen == nil { open[top].seen = Set(pendingEntries[first...].map { keyHash($0) }) }
+                        // Hashes can collide: a hit is confirmed byte for byte.
                         duplicate =
-                            open[top].seen?.insert(next).inserted == false && entries[first...].contains { Mapping.sameBytes($0.key, next) }
+                            open[top].seen?.insert(keyHash(next)).inserted == false && pendingEntries[first...].contains { sameKey($0, next) }
                     }
-                    if duplicate { throw fail("duplicate key \"\(next)\"", at: nextPosition) }
+                    if duplicate {
+                        throw fail(
+                            "duplicate key \"\(String(decoding: text[Int(next.keyOffset)..<Int(next.keyOffset + next.keyLength)], as: UTF8.self))\"",
+                            at: SourcePosition(line: Int(next.keyLine), column: Int(next.keyColumn)))
+                    }
                     open[top].key = next
-                    open[top].keyPosition = nextPosition
                 }
                 break
             }
         }
     }
 
+    /// Whether two keys have the same bytes.
+    func sameKey(_ lhs: JSONDocument.Entry, _ rhs: JSONDocument.Entry) -> Bool {
+        guard lhs.keyLength == rhs.keyLength else { return false }
+        let (left, right) = (Int(lhs.keyOffset), Int(rhs.keyOffset))
+        for index in 0..<Int(lhs.keyLength) where text[left + index] != text[right + index] { return false }
+        return true
+    }
+
+    /// FNV-1a of a key's bytes.
+    func keyHash(_ entry: JSONDocument.Entry) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for index in Int(entry.keyOffset)..<Int(entry.keyOffset + entry.keyLength) {
+            hash = (hash ^ UInt64(text[index])) &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
     var lastPosition: SourcePosition { SourcePosition(line: line, column: offset - lineStart) }
 
-    /// `"key"` and the colon after it.
-    mutating func objectKey() throws(JSONParser.Failure) -> (String, SourcePosition) {
+    /// `"key"` and the colon after it (the entry's value is not known yet).
+    mutating func objectKey() throws(JSONParser.Failure) -> JSONDocument.Entry {
         let keyPosition = position
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
             throw fail(offset < bytes.count ? "expected a string key, found \(describe(bytes[offset]))" : "unexpected end of input inside an object")
         }
-        let key = try string()
+        let (keyOffset, count) = try string()
         skipSpace()
-        guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw fail("expected : after the key \"\(key)\"") }
+        guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
+            throw fail("expected : after the key \"\(String(decoding: text[keyOffset..<keyOffset + count], as: UTF8.self))\"")
+        }
         offset += 1
-        return (key, keyPosition)
+        return JSONDocument.Entry(
+            keyOffset: Int32(keyOffset), keyLength: Int32(count), keyLine: Int32(keyPosition.line), keyColumn: Int32(keyPosition.column), value: 0)
     }
 
     mutating func literal(_ word: StaticString) throws(JSONParser.Failure) {
@@ -216,7 +272,7 @@ private struct Reader {
         offset += count
     }
 
-    mutating func number() throws(JSONParser.Failure) -> Node {
+    mutating func number() throws(JSONParser.Failure) -> Int32 {
         let start = position
         let first = offset
         var isInteger = true
@@ -240,50 +296,62 @@ private struct Reader {
             while offset < bytes.count, isDigit(bytes[offset]) { offset += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<offset]), as: UTF8.self)
-        if isInteger, let integer = Int64(text) { return Node(.int(integer), at: start) }
+        if isInteger, let integer = Int64(text) { return record(.int, at: start, payload: integer) }
         guard let double = Double(text), double.isFinite else { throw fail("number out of range", at: start) }
-        return Node(.double(double), at: start)
+        return record(.double, at: start, payload: Int64(bitPattern: double.bitPattern))
     }
 
     func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    /// A string literal; the common case (no escapes, ASCII) is one copy.
-    mutating func string() throws(JSONParser.Failure) -> String {
+    /// A string literal: the offset of its bytes in `text` and their count. Without escapes (the
+    /// usual case) they are the input's own; with escapes they are unescaped at the end of `text`.
+    mutating func string() throws(JSONParser.Failure) -> (offset: Int, count: Int) {
         let start = position
         offset += 1
         let first = offset
-        var plain = true
-        while offset < bytes.count {
-            let byte = bytes[offset]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<offset]), as: UTF8.self)
-                offset += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 {
-                plain = false
-                break
-            }
-            offset += 1
-        }
-        if plain { throw fail("unterminated string", at: start) }
-        var scalars: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[first..<offset]))
         while offset < bytes.count {
             let byte = bytes[offset]
             switch byte {
             case UInt8(ascii: "\""):
                 offset += 1
-                return String(decoding: scalars, as: UTF8.self)
+                return (first, offset - 1 - first)
             case UInt8(ascii: "\\"):
-                try escape(into: &scalars)
+                return try escapedString(from: first, start: start)
+            case 0..<0x20:
+                throw fail("control character \(describe(byte)) inside a string")
+            case 0x80...:
+                offset += try utf8Sequence()
+            default:
+                offset += 1
+            }
+        }
+        throw fail("unterminated string", at: start)
+    }
+
+    /// The rest of a string from its first escape: its bytes so far and the rest, unescaped, go
+    /// to the end of `text`.
+    mutating func escapedString(from first: Int, start: SourcePosition) throws(JSONParser.Failure) -> (offset: Int, count: Int) {
+        let textStart = text.count
+        text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[first..<offset]))
+        var escaped: [UInt8] = []
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            switch byte {
+            case UInt8(ascii: "\""):
+                offset += 1
+                return (textStart, text.count - textStart)
+            case UInt8(ascii: "\\"):
+                escaped.removeAll(keepingCapacity: true)
+                try escape(into: &escaped)
+                text.append(contentsOf: escaped)
             case 0..<0x20:
                 throw fail("control character \(describe(byte)) inside a string")
             case 0x80...:
                 let length = try utf8Sequence()
-                scalars.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]))
+                text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<offset + length]))
                 offset += length
             default:
-                scalars.append(byte)
+                text.append(byte)
                 offset += 1
             }
         }

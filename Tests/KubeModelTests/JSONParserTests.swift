@@ -45,8 +45,40 @@ struct JSONParserTests {
         #expect(viaJSON["metadata"]?["labels"]?["a"]?.string == "b")
     }
 
+    /// The parser's document answers every accessor as the tree the YAML composer builds for the
+    /// same text: escaped keys and strings, text in place with non-ASCII bytes, empty containers,
+    /// nesting; and a node copied out of its document (`detached`) is the same value again.
+    @Test func documentNodesReadAsTheYAMLTree() throws {
+        let text = #"""
+            {"k\"ey": "a\tb", "é": ["ü", {}, [], [[]], {"x": null}], "n": -7, "f": false, "s": "\u00e9t\u00e9",
+             "m": {"deep": {"er": [true, "long enough to leave the small-string form"]}}}
+            """#
+        let parsed = try parse(text)
+        let bytes = Array(text.utf8)
+        let composed = bytes.withUnsafeBytes { YAMLComposer(limits: ParseLimits(), lineOffset: 0).documents(in: $0) }
+        let yaml = try #require(composed.documents.first ?? nil)
+        #expect(parsed.jsonText == yaml.jsonText)
+        #expect(parsed.detached().jsonText == parsed.jsonText)
+        #expect(parsed["k\"ey"]?.string == "a\tb")
+        #expect(parsed["é"]?[0]?.string == "ü")
+        #expect(parsed["é"]?[3]?[0]?.items.isEmpty == true)
+        #expect(parsed["é"]?[4]?.keyPosition("x") == SourcePosition(line: 1, column: 47))
+        #expect(parsed["s"]?.scalarText == "été")
+        #expect(parsed["n"]?.int == -7 && parsed["f"]?.bool == false)
+        #expect(parsed.mapping?.keys == ["k\"ey", "é", "n", "f", "s", "m"])
+        #expect(parsed.mapping?.entries.map(\.keyPosition.line) == [1, 1, 1, 1, 1, 2])
+        #expect(parsed.mapping?.index(of: "s") == 4)
+        #expect(parsed["m"]?["deep"]?["er"]?[1]?.string == "long enough to leave the small-string form")
+        #expect(parsed["missing"] == nil && parsed["é"]?[5] == nil && parsed["n"]?["x"] == nil)
+        // A position or value set on a parsed node holds from then on.
+        var moved = try #require(parsed["m"])
+        moved.position = SourcePosition(line: 9, column: 9)
+        #expect(moved.position == SourcePosition(line: 9, column: 9) && moved["deep"]?["er"]?[0]?.bool == true)
+    }
+
     @Test(arguments: [
         ("{\"a\":1,\"a\":2}", "1:8: duplicate key \"a\""),
+        ("{\"a\\u0062\":1,\"ab\":2}", "1:14: duplicate key \"ab\""),
         ("{\"a\":01}", "1:6: invalid number: leading zero"),
         ("[1,]", "1:4: unexpected ']' where a value belongs"),
         ("{\"a\" 1}", "1:6: expected : after the key \"a\""),
