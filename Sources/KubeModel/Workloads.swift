@@ -75,6 +75,9 @@ public final class PodView: Sendable {
 
     /// Every container in the order Kubernetes validates them: init, regular, ephemeral.
     public let containers: [ContainerView]
+    /// The volumes with their index; `volumePath` names one. Read once: several controls and
+    /// checks walk them.
+    public let volumes: [(node: Node, index: Int)]
 
     public init(object: KubeObject, spec: Node, specPath: String, metadata: Node?) {
         self.object = object
@@ -91,6 +94,7 @@ public final class PodView: Sendable {
             }
         }
         containers = result
+        volumes = (spec["volumes"]?.items ?? []).enumerated().map { ($0.element, $0.offset) }
     }
 
     public var annotations: [String: String] { KubeObject.stringMap(metadata?["annotations"]) }
@@ -102,11 +106,6 @@ public final class PodView: Sendable {
 
     /// `spec.os.name == windows`: some restricted controls do not apply to Windows pods.
     public var isWindows: Bool { spec["os"]?["name"]?.string == "windows" }
-
-    /// The volumes with their index; `volumePath` names one.
-    public var volumes: [(node: Node, index: Int)] {
-        (spec["volumes"]?.items ?? []).enumerated().map { ($0.element, $0.offset) }
-    }
 
     /// The path of the volume at `index`, e.g. `spec.volumes[2]`.
     public func volumePath(_ index: Int) -> String { path("volumes[\(index)]") }
@@ -136,6 +135,8 @@ public final class ContainerView: Sendable {
     /// Read once: nearly every control and check asks for these.
     public let name: String
     public let securityContext: Node?
+    /// The image as written (nil when absent or not a scalar).
+    public let image: String?
 
     public init(podPath: String, podSecurityContext: Node?, kind: ContainerKind, index: Int, node: Node) {
         self.podPath = podPath
@@ -145,6 +146,7 @@ public final class ContainerView: Sendable {
         self.node = node
         name = node["name"]?.scalarText ?? ""
         securityContext = node["securityContext"]
+        image = node["image"]?.scalarText
     }
     /// e.g. `spec.template.spec.initContainers[1]`.
     public var path: String { "\(podPath).\(kind.rawValue)[\(index)]" }

@@ -38,7 +38,7 @@ public struct ImageLatestTagCheck: PodCheck {
 
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
         pod.containers.compactMap { container in
-            guard let image = container.node["image"]?.scalarText else { return nil }
+            guard let image = container.image else { return nil }
             let reference = ImageReference(image)
             guard reference.digest == nil, reference.tag == nil || reference.tag == "latest" else { return nil }
             let what = reference.tag == nil ? "has no tag" : "is tagged latest"

@@ -24,7 +24,7 @@ public struct ImageNotPinnedCheck: PodCheck {
 
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
         pod.containers.compactMap { container in
-            guard let image = container.node["image"]?.scalarText, !ImageReference(image).isPinned else { return nil }
+            guard let image = container.image, !ImageReference(image).isPinned else { return nil }
             return finding(
                 pod, at: .container(container, "image"),
                 "container \"\(container.name)\" image \"\(image)\" is not pinned by digest")
