@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Counters, gauges and latency histograms, rendered in the Prometheus text format.
 ///
@@ -85,38 +86,45 @@ public final class ServerMetrics: @unchecked Sendable {
         }
     }
 
-    /// A latency histogram with the fixed buckets.
+    /// A latency histogram with the fixed buckets. Observing takes no lock: each bucket, the count
+    /// and the sum (in nanoseconds) are atomic counters, and a bucket counts only the values that
+    /// fall in it (they are summed into Prometheus' cumulative form when read). Sendable because
+    /// the buffer is only ever reached through its atomics.
     public final class Histogram: @unchecked Sendable {
         let name: String
         let help: String
-        private let lock = NSLock()
-        private var counts = [Int](repeating: 0, count: ServerMetrics.buckets.count)
-        private var sum = 0.0
-        private var count = 0
+        /// One per bucket, then one past the last bound (`+Inf` only).
+        private let counts: UnsafeMutablePointer<Atomic<Int>>
+        private let sumNanoseconds = Atomic<Int>(0)
 
         init(name: String, help: String) {
             self.name = name
             self.help = help
+            counts = .allocate(capacity: ServerMetrics.buckets.count + 1)
+            for index in 0...ServerMetrics.buckets.count { (counts + index).initialize(to: Atomic(0)) }
+        }
+
+        deinit {
+            counts.deinitialize(count: ServerMetrics.buckets.count + 1)
+            counts.deallocate()
         }
 
         public func observe(seconds: Double) {
-            // Buckets are cumulative: find the first that holds the value, then count it in the rest.
-            let first = ServerMetrics.buckets.firstIndex { seconds <= $0 } ?? ServerMetrics.buckets.count
-            lock.lock()
-            for index in first..<counts.count { counts[index] += 1 }
-            sum += seconds
-            count += 1
-            lock.unlock()
+            let bucket = ServerMetrics.buckets.firstIndex { seconds <= $0 } ?? ServerMetrics.buckets.count
+            counts[bucket].wrappingAdd(1, ordering: .relaxed)
+            let nanoseconds = seconds * 1e9
+            sumNanoseconds.wrappingAdd(nanoseconds.isFinite && nanoseconds < 9e18 ? Int(max(nanoseconds, 0)) : 0, ordering: .relaxed)
         }
 
         func render() -> String {
-            lock.lock()
-            let (counts, sum, count) = (counts, sum, count)
-            lock.unlock()
+            var cumulative = 0
             var output = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
             for (index, bound) in ServerMetrics.buckets.enumerated() {
-                output += "\(name)_bucket{le=\"\(bound)\"} \(counts[index])\n"
+                cumulative += counts[index].load(ordering: .relaxed)
+                output += "\(name)_bucket{le=\"\(bound)\"} \(cumulative)\n"
             }
+            let count = cumulative + counts[ServerMetrics.buckets.count].load(ordering: .relaxed)
+            let sum = Double(sumNanoseconds.load(ordering: .relaxed)) / 1e9
             return output + "\(name)_bucket{le=\"+Inf\"} \(count)\n\(name)_sum \(sum)\n\(name)_count \(count)\n"
         }
     }
