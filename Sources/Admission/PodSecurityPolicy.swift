@@ -88,36 +88,53 @@ public struct NamespacePolicy: Sendable, Equatable {
         var policy = defaults
         var errors: [LabelError] = []
         guard !labels.isEmpty else { return (policy, errors) }
-        func level(_ label: String) -> PodSecurityLevel?? {
-            guard let text = labels[label] else { return .none }
+        // One pass over the labels (a handful) finds the six, instead of six hashed look-ups of
+        // long keys on every pod request.
+        var found: (enforce: String?, enforceVersion: String?, audit: String?, auditVersion: String?, warn: String?, warnVersion: String?)
+        let prefix = labelPrefix.utf8
+        for (key, value) in labels where key.utf8.count > prefix.count && key.utf8.starts(with: prefix) {
+            switch key {
+            case Label.enforce: found.enforce = value
+            case Label.enforceVersion: found.enforceVersion = value
+            case Label.audit: found.audit = value
+            case Label.auditVersion: found.auditVersion = value
+            case Label.warn: found.warn = value
+            case Label.warnVersion: found.warnVersion = value
+            default: break
+            }
+        }
+        func level(_ text: String?, _ label: String) -> PodSecurityLevel?? {
+            guard let text else { return .none }
             if let parsed = PodSecurityLevel(rawValue: text) { return .some(parsed) }
             errors.append(LabelError(label: label, value: text, detail: "must be one of privileged, baseline, restricted"))
             return .some(nil)
         }
-        func version(_ label: String) -> KubeVersion?? {
-            guard let text = labels[label] else { return .none }
+        func version(_ text: String?, _ label: String) -> KubeVersion?? {
+            guard let text else { return .none }
             if text == "latest" { return .some(nil) }
             if let parsed = parseVersion(text) { return .some(parsed) }
             errors.append(LabelError(label: label, value: text, detail: "must be \"latest\" or \"v1.x\""))
             return .some(nil)
         }
         var enforceLevelSet = false
-        if let parsed = level(Label.enforce) {
+        if let parsed = level(found.enforce, Label.enforce) {
             policy.enforce.level = parsed ?? .restricted
             enforceLevelSet = parsed != nil
         }
-        if let parsed = version(Label.enforceVersion) { policy.enforce.version = parsed }
-        if let parsed = level(Label.audit) { policy.audit.level = parsed ?? .privileged }
-        if let parsed = version(Label.auditVersion) { policy.audit.version = parsed }
+        if let parsed = version(found.enforceVersion, Label.enforceVersion) { policy.enforce.version = parsed }
+        if let parsed = level(found.audit, Label.audit) { policy.audit.level = parsed ?? .privileged }
+        if let parsed = version(found.auditVersion, Label.auditVersion) { policy.audit.version = parsed }
         var warnLevelSet = false
         var warnVersionSet = false
-        if let parsed = level(Label.warn) {
+        if let parsed = level(found.warn, Label.warn) {
             policy.warn.level = parsed ?? .privileged
             warnLevelSet = parsed != nil
         }
-        if let parsed = version(Label.warnVersion) {
+        let errorsBefore = errors.count
+        if let parsed = version(found.warnVersion, Label.warnVersion) {
             policy.warn.version = parsed
-            warnVersionSet = labels[Label.warnVersion].map { $0 == "latest" || parseVersion($0) != nil } ?? false
+            // Set means set validly: an invalid warn-version (an error) follows enforce's.
+            warnVersionSet = errors.count == errorsBefore
         }
         // An explicit enforce level stricter than warn raises warn to it, so that users are
         // warned about what would be denied; its version follows unless warn-version is set.
