@@ -5,33 +5,14 @@ import KubeModel
 /// What never changes after a check made it sits in one shared, immutable box: findings are
 /// copied from check to report to reporter, and a copy is then one reference, not a dozen.
 public struct Finding: Sendable {
-    /// The object a finding is about, as reports name it.
-    private struct Subject: Sendable {
-        let file: String
-        let kind: String
-        let apiVersion: String
-        let namespace: String
-        let name: String
-        /// Where the object sits inside its document.
-        let objectPath: String
-
-        init(_ object: KubeObject) {
-            file = object.file
-            kind = object.kind
-            apiVersion = object.apiVersion
-            namespace = object.namespace
-            name = object.name
-            objectPath = object.pathInDocument
-        }
-    }
-
     private final class Payload: Sendable {
         let descriptor: CheckDescriptor
         let message: String
-        let subject: Subject
+        /// The object it is about, as reports name it.
+        let subject: KubeObject.Identity
         let location: FieldLocation
 
-        init(descriptor: CheckDescriptor, message: String, subject: Subject, location: FieldLocation) {
+        init(descriptor: CheckDescriptor, message: String, subject: KubeObject.Identity, location: FieldLocation) {
             self.descriptor = descriptor
             self.message = message
             self.subject = subject
@@ -48,7 +29,7 @@ public struct Finding: Sendable {
     }
 
     public init(check descriptor: CheckDescriptor, object: KubeObject, location: FieldLocation, message: String) {
-        payload = Payload(descriptor: descriptor, message: message, subject: Subject(object), location: location)
+        payload = Payload(descriptor: descriptor, message: message, subject: object.identity, location: location)
         severity = descriptor.severity
     }
 
@@ -68,7 +49,7 @@ public struct Finding: Sendable {
     public var namespace: String { payload.subject.namespace }
     public var name: String { payload.subject.name }
     /// Where the object sits inside its document (`items[2]`), empty at top level.
-    public var objectPath: String { payload.subject.objectPath }
+    public var objectPath: String { payload.subject.pathInDocument }
 
     /// The same finding with its place worked out now. Scans keep findings until the report is
     /// written: a resolved place holds two values instead of the pod it was found in (and so the
