@@ -2,8 +2,11 @@
 /// into by index, and the bytes of every key and string, unescaped, in one buffer.
 ///
 /// A document is immutable once built. Every node of it shares (and keeps alive) the whole
-/// document; `Node.detached()` copies a node out.
-final class JSONDocument: Sendable {
+/// document; `Node.detached()` copies a node out. Its four tables are plain memory it owns, so
+/// that reading them costs no reference counting (an array read by a look-up is retained and
+/// released around it).
+final class JSONDocument: @unchecked Sendable {
+    // Sendable: the tables are written while parsing, before the document exists, and never after.
     enum Kind: UInt8 {
         case null, falseValue, trueValue, int, double, string, sequence, mapping
     }
@@ -28,17 +31,67 @@ final class JSONDocument: Sendable {
         var value: Int32
     }
 
-    let text: [UInt8]
-    let records: [Record]
-    let entries: [Entry]
+    let text: UnsafeMutablePointer<UInt8>
+    let records: UnsafeMutablePointer<Record>
+    let entries: UnsafeMutablePointer<Entry>
     /// The records of each sequence's elements, in order.
-    let elements: [Int32]
+    let elements: UnsafeMutablePointer<Int32>
 
-    init(text: [UInt8], records: [Record], entries: [Entry], elements: [Int32]) {
-        self.text = text
-        self.records = records
-        self.entries = entries
-        self.elements = elements
+    /// Takes over the tables the parser filled.
+    init(text: Table<UInt8>, records: Table<Record>, entries: Table<Entry>, elements: Table<Int32>) {
+        self.text = text.base
+        self.records = records.base
+        self.entries = entries.base
+        self.elements = elements.base
+    }
+
+    deinit {
+        text.deallocate()
+        records.deallocate()
+        entries.deallocate()
+        elements.deallocate()
+    }
+
+    /// A growing table of plain values, owned by whoever holds it until a document takes it over
+    /// (or it is freed after a failed parse).
+    struct Table<Element: BitwiseCopyable> {
+        private(set) var base: UnsafeMutablePointer<Element>
+        private(set) var count = 0
+        private var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = max(capacity, 4)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        @inline(__always)
+        mutating func append(_ element: Element) {
+            if count == capacity { grow(to: count + 1) }
+            (base + count).initialize(to: element)
+            count += 1
+        }
+
+        mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
+            guard let source = elements.baseAddress, !elements.isEmpty else { return }
+            if count + elements.count > capacity { grow(to: count + elements.count) }
+            (base + count).initialize(from: source, count: elements.count)
+            count += elements.count
+        }
+
+        private mutating func grow(to minimum: Int) {
+            capacity = max(capacity * 2, minimum)
+            let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+            grown.initialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+        }
+
+        subscript(index: Int) -> Element { base[index] }
+
+        /// `count` elements from `start`, valid while the table is neither grown nor freed.
+        func slice(_ start: Int, _ count: Int) -> UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base + start, count: count) }
+
+        func deallocate() { base.deallocate() }
     }
 
     func position(of index: Int32) -> SourcePosition {
@@ -47,9 +100,7 @@ final class JSONDocument: Sendable {
     }
 
     func text(at offset: Int32, count: Int32) -> String {
-        text.withUnsafeBufferPointer { bytes in
-            String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(offset)..<Int(offset) + Int(count)]), as: UTF8.self)
-        }
+        String(decoding: UnsafeBufferPointer(start: text + Int(offset), count: Int(count)), as: UTF8.self)
     }
 
     func value(of index: Int32) -> Node.Value {
@@ -97,8 +148,7 @@ final class JSONDocument: Sendable {
     }
 
     private func sequence(_ record: Record) -> [Node] {
-        let first = Int(record.payload)
-        return elements[first..<first + Int(record.count)].map { Node(self, $0) }
+        UnsafeBufferPointer(start: elements + Int(record.payload), count: Int(record.count)).map { Node(self, $0) }
     }
 
     func element(_ offset: Int, of index: Int32) -> Node? {
@@ -123,20 +173,16 @@ final class JSONDocument: Sendable {
     func find(_ key: String, first: Int32, count: Int32) -> Int32? {
         var key = key
         return key.withUTF8 { wanted in
-            text.withUnsafeBufferPointer { text in
-                entries.withUnsafeBufferPointer { entries in
-                    for index in Int(first)..<Int(first) + Int(count) where Int(entries[index].keyLength) == wanted.count {
-                        let start = Int(entries[index].keyOffset)
-                        var same = true
-                        for offset in 0..<wanted.count where text[start + offset] != wanted[offset] {
-                            same = false
-                            break
-                        }
-                        if same { return Int32(index) }
-                    }
-                    return nil
+            for index in Int(first)..<Int(first) + Int(count) where Int(entries[index].keyLength) == wanted.count {
+                let start = text + Int(entries[index].keyOffset)
+                var same = true
+                for offset in 0..<wanted.count where start[offset] != wanted[offset] {
+                    same = false
+                    break
                 }
+                if same { return Int32(index) }
             }
+            return nil
         }
     }
 

@@ -20,12 +20,13 @@ public struct JSONParser: Sendable {
         guard bytes.count < Int(Int32.max) else { throw Failure(position: SourcePosition(line: 1, column: 1), message: "input larger than 2 GiB") }
         var failure: Failure?
         let node: Node? = bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(bytes: buffer, text: bytes, maxDepth: maxDepth)
+            var reader = Reader(bytes: buffer, maxDepth: maxDepth)
             do throws(Failure) {
                 let root = try reader.document()
                 let document = JSONDocument(text: reader.text, records: reader.records, entries: reader.entries, elements: reader.elements)
                 return Node(document, root)
             } catch {
+                reader.deallocate()
                 failure = error
                 return nil
             }
@@ -63,22 +64,31 @@ private struct Reader {
     var offset = 0
     var line = 1
     var lineStart = 0
-    // The document being built. Its text is the input itself (shared, not copied), where keys and
-    // strings without escapes are found in place; unescaped strings are added at its end.
-    var text: [UInt8]
-    var records: [JSONDocument.Record] = []
-    var entries: [JSONDocument.Entry] = []
-    var elements: [Int32] = []
+    // The document being built. Its text starts as a copy of the input, where keys and strings
+    // without escapes are found in place; unescaped strings are added at its end. The tables are
+    // sized from the input, which every value takes a few bytes of: one allocation each in the
+    // usual case.
+    var text: JSONDocument.Table<UInt8>
+    var records: JSONDocument.Table<JSONDocument.Record>
+    var entries: JSONDocument.Table<JSONDocument.Entry>
+    var elements: JSONDocument.Table<Int32>
 
-    init(bytes: UnsafeBufferPointer<UInt8>, text: [UInt8], maxDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
-        self.text = text
         self.maxDepth = maxDepth
-        // Sized from the input, which every value takes a few bytes of: one allocation each in
-        // the usual case.
-        records.reserveCapacity(bytes.count / 8 + 4)
-        entries.reserveCapacity(bytes.count / 16 + 4)
-        elements.reserveCapacity(bytes.count / 64 + 4)
+        text = JSONDocument.Table(capacity: bytes.count + 64)
+        text.append(contentsOf: bytes)
+        records = JSONDocument.Table(capacity: bytes.count / 8 + 4)
+        entries = JSONDocument.Table(capacity: bytes.count / 16 + 4)
+        elements = JSONDocument.Table(capacity: bytes.count / 64 + 4)
+    }
+
+    /// Frees the tables of a parse that failed (a document takes them over otherwise).
+    func deallocate() {
+        text.deallocate()
+        records.deallocate()
+        entries.deallocate()
+        elements.deallocate()
     }
 
     /// Adds a record and returns its index.
@@ -187,7 +197,7 @@ private struct Reader {
                     if byte == UInt8(ascii: "]") {
                         let closed = open.removeLast()
                         let first = elements.count
-                        elements.append(contentsOf: pendingElements[closed.first...])
+                        pendingElements.withUnsafeBufferPointer { elements.append(contentsOf: UnsafeBufferPointer(rebasing: $0[closed.first...])) }
                         pendingElements.removeSubrange(closed.first...)
                         current = record(.sequence, at: closed.start, count: elements.count - first, payload: Int64(first))
                         continue
@@ -200,7 +210,7 @@ private struct Reader {
                     if byte == UInt8(ascii: "}") {
                         let closed = open.removeLast()
                         let first = entries.count
-                        entries.append(contentsOf: pendingEntries[closed.first...])
+                        pendingEntries.withUnsafeBufferPointer { entries.append(contentsOf: UnsafeBufferPointer(rebasing: $0[closed.first...])) }
                         pendingEntries.removeSubrange(closed.first...)
                         current = record(.mapping, at: closed.start, count: entries.count - first, payload: Int64(first))
                         continue
@@ -220,7 +230,7 @@ private struct Reader {
                     }
                     if duplicate {
                         throw fail(
-                            "duplicate key \"\(String(decoding: text[Int(next.keyOffset)..<Int(next.keyOffset + next.keyLength)], as: UTF8.self))\"",
+                            "duplicate key \"\(String(decoding: text.slice(Int(next.keyOffset), Int(next.keyLength)), as: UTF8.self))\"",
                             at: SourcePosition(line: Int(next.keyLine), column: Int(next.keyColumn)))
                     }
                     open[top].key = next
@@ -258,7 +268,7 @@ private struct Reader {
         let (keyOffset, count) = try string()
         skipSpace()
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
-            throw fail("expected : after the key \"\(String(decoding: text[keyOffset..<keyOffset + count], as: UTF8.self))\"")
+            throw fail("expected : after the key \"\(String(decoding: text.slice(keyOffset, count), as: UTF8.self))\"")
         }
         offset += 1
         return JSONDocument.Entry(
@@ -343,7 +353,7 @@ private struct Reader {
             case UInt8(ascii: "\\"):
                 escaped.removeAll(keepingCapacity: true)
                 try escape(into: &escaped)
-                text.append(contentsOf: escaped)
+                escaped.withUnsafeBufferPointer { text.append(contentsOf: $0) }
             case 0..<0x20:
                 throw fail("control character \(describe(byte)) inside a string")
             case 0x80...:
