@@ -24,12 +24,12 @@ public struct WorkloadCatalog: Sendable {
         "keda.sh/ScaledJob": "spec.jobTargetRef.template.spec",
     ]
 
-    /// `podSpecPaths` split into keys, made once.
-    private let components: [String: [String]]
+    /// Each path of `podSpecPaths` with its keys, made once: one look-up finds both.
+    private let specs: [String: (path: String, components: [String])]
 
     public init(extra: [String: String] = [:]) {
         podSpecPaths = Self.builtIn.merging(extra) { _, user in user }
-        components = podSpecPaths.mapValues { $0.split(separator: ".").map(String.init) }
+        specs = podSpecPaths.mapValues { ($0, $0.split(separator: ".").map(String.init)) }
     }
 
     /// The key for an object: `group/Kind`, or just `Kind` for the core group. Old group versions
@@ -42,7 +42,7 @@ public struct WorkloadCatalog: Sendable {
     /// The pod spec of `object`, if it has one.
     public func podView(for object: KubeObject) -> PodView? {
         let key = Self.key(group: object.group, kind: object.kind)
-        guard let path = podSpecPaths[key], let components = components[key] else { return nil }
+        guard let (path, components) = specs[key] else { return nil }
         var node: Node? = object.root
         var parent: Node? = object.root
         for component in components {

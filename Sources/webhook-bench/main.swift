@@ -14,7 +14,7 @@ import Servers
 //   webhook-bench reviews [--namespace NS] [--uuid] PATH...   one AdmissionReview per line, for
 //       every pod-bearing object (uid = file:line, or with --uuid one in the API server's UUID
 //       form, as long as real ones), built from manifests with brightkeys' own loader
-//   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide --namespaces FILE]
+//   webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide|answer --namespaces FILE]
 //       the floor: a bare Hummingbird TLS server that reads the body and answers a fixed
 //       allowed AdmissionReview; with --work it first decodes (and decides) the review, to show
 //       what each step costs under load
@@ -87,9 +87,11 @@ func uuid(_ number: Int) -> String {
 
 /// How much of the webhook's work a floor server does before its fixed answer: `none` (the bar's
 /// floor), `decode` (parse the AdmissionReview), `decide` (and decide it, as the webhook does,
-/// then still answer the fixed review). Each step's cost shows as the drop in its rate.
+/// then still answer the fixed review), `answer` (and answer with the real response instead).
+/// Each step's cost shows as the drop in its rate; what `webhook serve` costs past `answer` is
+/// the server's own (intake, metrics, logging).
 enum FloorWork: String {
-    case none, decode, decide
+    case none, decode, decide, answer
 }
 
 func bare(_ arguments: [String]) async throws {
@@ -101,14 +103,14 @@ func bare(_ arguments: [String]) async throws {
     }
     guard let listen = options["--listen"], let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
         let certificate = options["--tls-cert"], let key = options["--tls-key"], let work = FloorWork(rawValue: options["--work"] ?? "none")
-    else { fail("usage: webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide --namespaces FILE]") }
+    else { fail("usage: webhook-bench bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide|answer --namespaces FILE]") }
     let host = String(listen[..<colon])
     let fixed = ByteBuffer(
         string: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"bench","allowed":true}}"#)
     var admitter: Admitter?
-    if work == .decide {
+    if work == .decide || work == .answer {
         // Without the namespace every pod takes the short lookup-failure path: not the decision.
-        guard let file = options["--namespaces"] else { fail("webhook-bench bare --work decide needs --namespaces FILE") }
+        guard let file = options["--namespaces"] else { fail("webhook-bench bare --work \(work.rawValue) needs --namespaces FILE") }
         admitter = try Admitter(registry: BuiltinChecks.registry(), config: ScanConfig(), namespaces: StaticNamespaces.load(file: file))
     }
     let router = Router()
@@ -116,17 +118,22 @@ func bare(_ arguments: [String]) async throws {
         var request = request
         let body = try await request.collectBody(upTo: 8 << 20)
         var status = HTTPResponse.Status.ok
+        var answer = fixed
         if work != .none {
             // A body that is not a review is answered 400, so that wrk counts it as an error.
             if let review = try? AdmissionReview.decode(Array(body.readableBytesView)) {
-                if let admitter, await admitter.review(review.request).response.uid != review.request.uid { status = .internalServerError }
+                if let admitter {
+                    let response = await admitter.review(review.request).response
+                    if response.uid != review.request.uid { status = .internalServerError }
+                    if work == .answer { answer = ByteBuffer(bytes: response.encode(apiVersion: review.apiVersion)) }
+                }
             } else {
                 status = .badRequest
             }
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: fixed))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: answer))
     }
     let tls = try CertificateReloader(certificate: certificate, key: key).configuration(clientCA: nil)
     let app = Application(
@@ -245,6 +252,6 @@ case "phases": try await phases(Array(arguments.dropFirst()))
 case "parts": try parts(Array(arguments.dropFirst()))
 default:
     fail(
-        "usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide --namespaces FILE] | phases|parts REVIEWS.jsonl [ROUNDS]"
+        "usage: webhook-bench reviews [--namespace NS] [--uuid] PATH... | bare --listen HOST:PORT --tls-cert FILE --tls-key FILE [--work none|decode | --work decide|answer --namespaces FILE] | phases|parts REVIEWS.jsonl [ROUNDS]"
     )
 }

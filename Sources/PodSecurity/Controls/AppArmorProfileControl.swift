@@ -58,8 +58,10 @@ public struct AppArmorProfileControl: PodSecurityControl {
                     location ?? (container.path("securityContext", "appArmorProfile", "type"), container.line(["securityContext", "appArmorProfile", "type"]))
             }
             if !containers.isEmpty { setters.append(Detail.containers(containers)) }
-            for (key, value) in pod.annotations where key.hasPrefix(annotationPrefix) && !allowedAnnotation(value) {
-                annotations.insert("\(key)=\(goQuote(value))")
+            // The annotations read in place (no dictionary of them all is built); keys are unique.
+            for entry in pod.metadata?["annotations"]?.mapping?.entries ?? [] where entry.key.hasPrefix(annotationPrefix) {
+                let value = entry.value.scalarText ?? ""
+                if !allowedAnnotation(value) { annotations.insert("\(entry.key)=\(goQuote(value))") }
             }
             if !annotations.isEmpty {
                 setters.append(Detail.pluralize("annotation", "annotations", annotations.count))
