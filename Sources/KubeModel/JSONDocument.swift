@@ -99,15 +99,15 @@ final class JSONDocument: @unchecked Sendable {
         return SourcePosition(line: Int(record.line), column: Int(record.column))
     }
 
-    func text(at offset: Int32, count: Int32) -> String {
-        String(decoding: UnsafeBufferPointer(start: text + Int(offset), count: Int(count)), as: UTF8.self)
+    func text(at offset: Int, count: Int32) -> String {
+        String(decoding: UnsafeBufferPointer(start: text + offset, count: Int(count)), as: UTF8.self)
     }
 
     func value(of index: Int32) -> Node.Value {
         let record = records[Int(index)]
         switch record.kind {
         case .sequence: return .sequence(sequence(record))
-        case .mapping: return .mapping(Mapping(self, first: Int32(truncatingIfNeeded: record.payload), count: record.count))
+        case .mapping: return .mapping(Mapping(self, first: Int32(record.payload), count: record.count))
         default: return scalarValue(of: index)
         }
     }
@@ -121,7 +121,7 @@ final class JSONDocument: @unchecked Sendable {
         case .trueValue: return .bool(true)
         case .int: return .int(record.payload)
         case .double: return .double(Double(bitPattern: UInt64(bitPattern: record.payload)))
-        case .string: return .string(text(at: Int32(truncatingIfNeeded: record.payload), count: record.count))
+        case .string: return .string(text(at: Int(record.payload), count: record.count))
         case .sequence: return .sequence([])
         case .mapping: return .mapping(Mapping())
         }
@@ -130,7 +130,7 @@ final class JSONDocument: @unchecked Sendable {
     func string(of index: Int32) -> String? {
         let record = records[Int(index)]
         guard record.kind == .string else { return nil }
-        return text(at: Int32(truncatingIfNeeded: record.payload), count: record.count)
+        return text(at: Int(record.payload), count: record.count)
     }
 
     func isNull(_ index: Int32) -> Bool { records[Int(index)].kind == .null }
@@ -138,7 +138,7 @@ final class JSONDocument: @unchecked Sendable {
     func mapping(of index: Int32) -> Mapping? {
         let record = records[Int(index)]
         guard record.kind == .mapping else { return nil }
-        return Mapping(self, first: Int32(truncatingIfNeeded: record.payload), count: record.count)
+        return Mapping(self, first: Int32(record.payload), count: record.count)
     }
 
     func sequence(of index: Int32) -> [Node]? {
@@ -161,7 +161,7 @@ final class JSONDocument: @unchecked Sendable {
     func memberEntry(_ key: String, of index: Int32) -> Int32? {
         let record = records[Int(index)]
         guard record.kind == .mapping else { return nil }
-        return find(key, first: Int32(truncatingIfNeeded: record.payload), count: record.count)
+        return find(key, first: Int32(record.payload), count: record.count)
     }
 
     func member(_ key: String, of index: Int32) -> Node? {
@@ -188,7 +188,7 @@ final class JSONDocument: @unchecked Sendable {
 
     func key(_ index: Int32) -> String {
         let entry = entries[Int(index)]
-        return text(at: entry.keyOffset, count: entry.keyLength)
+        return text(at: Int(entry.keyOffset), count: entry.keyLength)
     }
 
     func keyPosition(_ index: Int32) -> SourcePosition {

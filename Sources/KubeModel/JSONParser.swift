@@ -16,8 +16,9 @@ public struct JSONParser: Sendable {
     }
 
     public func parse(_ bytes: [UInt8]) throws(Failure) -> Node {
-        // Offsets and positions are kept in 32 bits.
-        guard bytes.count < Int(Int32.max) else { throw Failure(position: SourcePosition(line: 1, column: 1), message: "input larger than 2 GiB") }
+        // Offsets and positions are kept in 32 bits. The text grows past the input by the strings
+        // that had escapes (never longer than written): at most twice the input.
+        guard bytes.count <= Int(Int32.max) / 2 else { throw Failure(position: SourcePosition(line: 1, column: 1), message: "input larger than 1 GiB") }
         var failure: Failure?
         let node: Node? = bytes.withUnsafeBufferPointer { buffer in
             var reader = Reader(bytes: buffer, maxDepth: maxDepth)
@@ -48,8 +49,8 @@ private struct OpenContainer {
     /// For objects: the key whose value is being read (its value record is filled in later).
     var key = JSONDocument.Entry(keyOffset: 0, keyLength: 0, keyLine: 0, keyColumn: 0, value: 0)
     /// Hashes of the keys so far, made only for large objects: small ones are searched, which is
-    /// cheaper.
-    var seen: Set<UInt64>?
+    /// cheaper. Seeded per process (`Hasher`), so that no input can make its keys collide.
+    var seen: Set<Int>?
 
     init(start: SourcePosition, isArray: Bool, first: Int) {
         self.start = start
@@ -78,9 +79,10 @@ private struct Reader {
         self.maxDepth = maxDepth
         text = JSONDocument.Table(capacity: bytes.count + 64)
         text.append(contentsOf: bytes)
-        records = JSONDocument.Table(capacity: bytes.count / 8 + 4)
-        entries = JSONDocument.Table(capacity: bytes.count / 16 + 4)
-        elements = JSONDocument.Table(capacity: bytes.count / 64 + 4)
+        // (Large inputs start at a bounded size and grow, rather than reserve several times their size.)
+        records = JSONDocument.Table(capacity: min(bytes.count / 8, 1 << 16) + 4)
+        entries = JSONDocument.Table(capacity: min(bytes.count / 16, 1 << 15) + 4)
+        elements = JSONDocument.Table(capacity: min(bytes.count / 64, 1 << 13) + 4)
     }
 
     /// Frees the tables of a parse that failed (a document takes them over otherwise).
@@ -248,13 +250,11 @@ private struct Reader {
         return true
     }
 
-    /// FNV-1a of a key's bytes.
-    func keyHash(_ entry: JSONDocument.Entry) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for index in Int(entry.keyOffset)..<Int(entry.keyOffset + entry.keyLength) {
-            hash = (hash ^ UInt64(text[index])) &* 0x100_0000_01b3
-        }
-        return hash
+    /// The seeded hash of a key's bytes.
+    func keyHash(_ entry: JSONDocument.Entry) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(text.slice(Int(entry.keyOffset), Int(entry.keyLength))))
+        return hasher.finalize()
     }
 
     var lastPosition: SourcePosition { SourcePosition(line: line, column: offset - lineStart) }

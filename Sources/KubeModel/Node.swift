@@ -354,7 +354,7 @@ extension Node {
             guard let below = trie.children["*"] else { return Node(.sequence([]), at: position) }
             return Node(.sequence(items.map { $0.keeping(below) }), at: position)
         default:
-            return self
+            return detached()
         }
     }
 }
@@ -363,7 +363,9 @@ extension Node {
     /// The same value held by the node itself, all the way down: nothing it keeps points into a
     /// parsed document.
     public func detached() -> Node {
-        guard case .record = storage else { return self }
+        // A node that holds its value and nothing parsed below it (every YAML tree) is returned as
+        // it is, not copied.
+        guard pointsIntoDocument else { return self }
         switch value {
         case .sequence(let items): return Node(.sequence(items.map { $0.detached() }), at: position)
         case .mapping(let mapping):
@@ -371,6 +373,22 @@ extension Node {
                 .mapping(Mapping(mapping.entries.map { Mapping.Entry(key: $0.key, keyPosition: $0.keyPosition, value: $0.value.detached()) })),
                 at: position)
         case let scalar: return Node(scalar, at: position)
+        }
+    }
+}
+
+extension Node {
+    /// Whether the node, or anything below it, is a record of a parsed document (a held node can
+    /// hold parsed ones: code can build one around them, and setting a parsed node's position or
+    /// value makes it held).
+    var pointsIntoDocument: Bool {
+        switch storage {
+        case .record: return true
+        case .held(.sequence(let items), _): return items.contains { $0.pointsIntoDocument }
+        case .held(.mapping(let mapping), _):
+            if case .held(let entries) = mapping.storage { return entries.contains { $0.value.pointsIntoDocument } }
+            return true
+        case .held: return false
         }
     }
 }

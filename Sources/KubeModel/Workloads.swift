@@ -60,6 +60,10 @@ public enum ContainerKind: String, Sendable, CaseIterable {
     case initContainer = "initContainers"
     case container = "containers"
     case ephemeralContainer = "ephemeralContainers"
+
+    /// The kinds in the order Kubernetes validates them, made once (`allCases` builds its array on
+    /// every call).
+    static let validationOrder: [ContainerKind] = [.initContainer, .container, .ephemeralContainer]
 }
 
 /// A pod spec inside some object, with its path there. Shared, not copied: every control and
@@ -87,7 +91,7 @@ public final class PodView: Sendable {
         var result: [ContainerView] = []
         let podSecurityContext = spec["securityContext"]
         securityContext = podSecurityContext
-        for kind in ContainerKind.allCases {
+        for kind in ContainerKind.validationOrder {
             guard let items = spec[kind.rawValue]?.sequence else { continue }
             for (index, node) in items.enumerated() {
                 result.append(ContainerView(podPath: specPath, podSecurityContext: podSecurityContext, kind: kind, index: index, node: node))

@@ -76,6 +76,21 @@ struct JSONParserTests {
         #expect(moved.position == SourcePosition(line: 9, column: 9) && moved["deep"]?["er"]?[0]?.bool == true)
     }
 
+    /// What is kept or detached from a parsed document points into it no more, wherever the
+    /// parsed nodes sit: under a node whose position was set, or where a kept path ends on a scalar.
+    @Test func detachedNodesHoldNothingOfTheDocument() throws {
+        let parsed = try parse(#"{"spec": {"containers": "x", "list": [{"a": 1}], "m": {"k": "long enough to be a heap string"}}}"#)
+        #expect(parsed.pointsIntoDocument)
+        var moved = try #require(parsed["spec"])
+        moved.position = SourcePosition(line: 5, column: 1)
+        #expect(moved.pointsIntoDocument)
+        let detached = moved.detached()
+        #expect(!detached.pointsIntoDocument && detached.jsonText == moved.jsonText && detached.position.line == 5)
+        let kept = parsed.keeping(PathTrie([["spec", "containers", "*", "image"], ["spec", "m"]]))
+        #expect(!kept.pointsIntoDocument)
+        #expect(kept.jsonText == #"{"spec":{"containers":"x","m":{"k":"long enough to be a heap string"}}}"#)
+    }
+
     @Test(arguments: [
         ("{\"a\":1,\"a\":2}", "1:8: duplicate key \"a\""),
         ("{\"a\\u0062\":1,\"ab\":2}", "1:14: duplicate key \"ab\""),
