@@ -113,6 +113,24 @@ struct JSONParserTests {
         }
     }
 
+    /// A quote, an escape, a control character or a multi-byte character is found wherever it
+    /// falls in a string, with the column of a bad byte.
+    @Test func specialBytesAreFoundAtEveryOffset() throws {
+        for position in 0..<20 {
+            let before = String(repeating: "a", count: position)
+            let after = String(repeating: "b", count: 20 - position)
+            #expect(try parse("[\"\(before)\"]")[0]?.string == before)
+            #expect(try parse("[\"\(before)\\n\(after)\"]")[0]?.string == before + "\n" + after)
+            #expect(try parse("[\"\(before)é\(after)\"]")[0]?.string == before + "é" + after)
+            #expect(throws: JSONParser.Failure(position: SourcePosition(line: 1, column: 3 + position), message: "control character byte 0x9 inside a string")) {
+                try parse("[\"\(before)\t\(after)\"]")
+            }
+            #expect(throws: JSONParser.Failure(position: SourcePosition(line: 1, column: 1), message: "unterminated string")) {
+                try parse("\"\(before)")
+            }
+        }
+    }
+
     @Test func invalidUTF8AndOverlongFormsAreErrors() {
         for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82]] {
             #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(bytes) }
