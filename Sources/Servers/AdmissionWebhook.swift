@@ -98,7 +98,7 @@ public enum AdmissionWebhookServer {
             configuration.logger.info("malformed request", metadata: ["error": .string(message)])
             return .text(400, message)
         }
-        if let contentType, !isJSON(contentType) {
+        if let contentType, !contentType.hasPrefixIgnoringASCIICase("application/json") {
             return malformed("unable to process a request with a non-json content type \(AdmissionReview.quoted(contentType)); send application/json")
         }
         if body.isEmpty { return malformed("request body is empty") }
@@ -132,15 +132,6 @@ public enum AdmissionWebhookServer {
             configuration.logger.log(level: level, "admission decision", metadata: metadata)
         }
         return WebhookReply(status: 200, contentType: "application/json", body: outcome.response.encode(apiVersion: review.apiVersion))
-    }
-
-    /// Whether a Content-Type names JSON (`application/json`, any case, parameters allowed),
-    /// compared in place: the type is read on every request.
-    static func isJSON(_ contentType: String) -> Bool {
-        let expected = "application/json".utf8
-        let given = contentType.utf8
-        guard given.count >= expected.count else { return false }
-        return zip(given, expected).allSatisfy { byte, wanted in (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == wanted }
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting and lets requests in flight finish.
