@@ -364,13 +364,17 @@ extension Node {
     /// parsed document.
     public func detached() -> Node {
         // A node that holds its value and nothing parsed below it (every YAML tree) is returned as
-        // it is, not copied.
-        guard pointsIntoDocument else { return self }
+        // it is, not copied. The check walks the tree once; the copy then walks it once more,
+        // without checking again at each level.
+        pointsIntoDocument ? copiedOut() : self
+    }
+
+    private func copiedOut() -> Node {
         switch value {
-        case .sequence(let items): return Node(.sequence(items.map { $0.detached() }), at: position)
+        case .sequence(let items): return Node(.sequence(items.map { $0.copiedOut() }), at: position)
         case .mapping(let mapping):
             return Node(
-                .mapping(Mapping(mapping.entries.map { Mapping.Entry(key: $0.key, keyPosition: $0.keyPosition, value: $0.value.detached()) })),
+                .mapping(Mapping(mapping.entries.map { Mapping.Entry(key: $0.key, keyPosition: $0.keyPosition, value: $0.value.copiedOut()) })),
                 at: position)
         case let scalar: return Node(scalar, at: position)
         }

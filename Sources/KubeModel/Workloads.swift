@@ -61,9 +61,9 @@ public enum ContainerKind: String, Sendable, CaseIterable {
     case container = "containers"
     case ephemeralContainer = "ephemeralContainers"
 
-    /// The kinds in the order Kubernetes validates them, made once (`allCases` builds its array on
-    /// every call).
-    static let validationOrder: [ContainerKind] = [.initContainer, .container, .ephemeralContainer]
+    /// The kinds in the order Kubernetes validates them (the order of the cases), made once:
+    /// `allCases` builds its array on every call.
+    static let validationOrder = allCases
 }
 
 /// A pod spec inside some object, with its path there. Shared, not copied: every control and
