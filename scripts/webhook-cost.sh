@@ -2,8 +2,9 @@
 # Where the admission webhook's time goes under load, as CPU time per request: the bar's bare
 # floor, the same floor decoding each review, the same floor also deciding it (the answer stays
 # the fixed one), the same floor writing the real answer, and `brightkeys webhook serve` itself
-# (what it costs past `answer` is its own intake, metrics and logging). Each runs the same wrk load over
-# loopback TLS in alternating turns; the server's CPU comes from /proc, wrk's from `times`.
+# (what it costs past `answer` is its own intake, metrics and logging). Each runs the same wrk
+# load over loopback TLS in alternating turns; the server's CPU comes from /proc, wrk's from
+# `times`.
 # On one machine the load generator shares the cores, so the throughput ratio of
 # scripts/bench-webhook.sh is (floor server + client) / (ours + client), per request.
 # Usage: scripts/webhook-cost.sh [CORPUS_DIR]   (needs wrk: apt-get install wrk)
@@ -16,19 +17,23 @@ seconds=${SECONDS_PER_TURN:-5}
 source scripts/webhook-bench-setup.sh
 tls=(--tls-cert "$work/tls.crt" --tls-key "$work/tls.key")
 
+# Server i listens on port 18611 + i.
 names=(floor decode decide answer brightkeys)
-$bin/webhook-bench bare --listen 127.0.0.1:18611 "${tls[@]}" >/dev/null 2>&1 &
-pids[0]=$!
-$bin/webhook-bench bare --listen 127.0.0.1:18612 "${tls[@]}" --work decode >/dev/null 2>&1 &
-pids[1]=$!
-$bin/webhook-bench bare --listen 127.0.0.1:18613 "${tls[@]}" --work decide --namespaces "$work/ns.yaml" >/dev/null 2>&1 &
-pids[2]=$!
-$bin/webhook-bench bare --listen 127.0.0.1:18614 "${tls[@]}" --work answer --namespaces "$work/ns.yaml" >/dev/null 2>&1 &
-pids[3]=$!
-$bin/brightkeys webhook serve --listen 127.0.0.1:18615 "${tls[@]}" --namespaces "$work/ns.yaml" --log-level error &
+port() { echo $((18611 + $1)); }
+for i in 0 1 2 3; do
+    work_args=()
+    case ${names[i]} in
+    decode) work_args=(--work decode) ;;
+    decide | answer) work_args=(--work "${names[i]}" --namespaces "$work/ns.yaml") ;;
+    esac
+    $bin/webhook-bench bare --listen "127.0.0.1:$(port "$i")" "${tls[@]}" "${work_args[@]}" >/dev/null 2>&1 &
+    pids[i]=$!
+done
+$bin/brightkeys webhook serve --listen "127.0.0.1:$(port 4)" "${tls[@]}" --namespaces "$work/ns.yaml" --log-level error &
 pids[4]=$!
-for port in 18611 18612 18613 18614 18615; do
-    for _ in $(seq 100); do curl -sk -o /dev/null -X POST "https://127.0.0.1:$port/validate/pods" && break; sleep 0.1; done
+servers=("${!names[@]}")
+for i in "${servers[@]}"; do
+    for _ in $(seq 100); do curl -sk -o /dev/null -X POST "https://127.0.0.1:$(port "$i")/validate/pods" && break; sleep 0.1; done
 done
 
 ticks=$(getconf CLK_TCK)
@@ -36,14 +41,14 @@ server_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # `times` must run in this shell (not a subshell) to count the wrk runs it waited for.
 client_seconds() { awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$work/times"; }
 declare -a requests server client
-for i in 0 1 2 3 4; do requests[i]=0; server[i]=0; client[i]=0; done
+for i in "${servers[@]}"; do requests[i]=0; server[i]=0; client[i]=0; done
 run() { # index seconds
-    run_wrk $((18611 + $1)) 16 "$2" 0
+    run_wrk "$(port "$1")" 16 "$2" 0
 }
-for i in 0 1 2 3 4; do run "$i" 2 >/dev/null; done
+for i in "${servers[@]}"; do run "$i" 2 >/dev/null; done
 echo "== $rounds turns of $seconds s each per server, alternating; 16 connections"
 for _ in $(seq "$rounds"); do
-    for i in 0 1 2 3 4; do
+    for i in "${servers[@]}"; do
         s0=$(server_cpu "${pids[i]}")
         times > "$work/times"
         c0=$(client_seconds)
@@ -59,7 +64,7 @@ for _ in $(seq "$rounds"); do
 done
 printf '%-11s %12s %14s %14s %12s\n' server requests/s "server µs/req" "client µs/req" "vs floor"
 floor_rate=$(awk -v n="${requests[0]}" -v t="$((rounds * seconds))" 'BEGIN { print n / t }')
-for i in 0 1 2 3 4; do
+for i in "${servers[@]}"; do
     awk -v name="${names[i]}" -v n="${requests[i]}" -v t="$((rounds * seconds))" -v s="${server[i]}" -v c="${client[i]}" -v f="$floor_rate" \
         'BEGIN { printf "%-11s %12.0f %14.1f %14.1f %11.1f%%\n", name, n / t, s * 1e6 / n, c * 1e6 / n, 100 * n / t / f }'
 done
