@@ -239,6 +239,8 @@ public struct Admitter: Sendable {
         _ pod: PodView, policy: NamespacePolicy, errors: [NamespacePolicy.LabelError], request: AdmissionRequest, enforce: Bool
     ) -> PodSecurityPart {
         var part = PodSecurityPart()
+        // `enforce-policy`, `audit-violations`, and `error` or `exempt`: room for them at once.
+        part.auditAnnotations.reserveCapacity(3)
         if let runtimeClass = pod.spec["runtimeClassName"]?.string, settings.exemptRuntimeClasses.contains(runtimeClass) {
             part.auditAnnotations["exempt"] = "runtimeClass"
             return part
@@ -246,31 +248,35 @@ public struct Admitter: Sendable {
         if !errors.isEmpty {
             part.auditAnnotations["error"] = "Failed to parse policy: " + Self.aggregate(errors.map(\.description))
         }
-        // The modes usually share a level and version: each distinct one is evaluated once.
-        var evaluated: [(LevelVersion, [PSSViolation])] = []
+        // The modes usually share a level and version: each distinct one is evaluated once (three
+        // slots at most, kept without allocating).
+        var evaluated: (LevelFindings?, LevelFindings?, LevelFindings?)
         func violations(_ levelVersion: LevelVersion) -> [PSSViolation] {
-            if let known = evaluated.first(where: { $0.0 == levelVersion }) { return known.1 }
+            func known(_ slot: LevelFindings?) -> [PSSViolation]? { slot?.levelVersion == levelVersion ? slot?.violations : nil }
+            if let found = known(evaluated.0) ?? known(evaluated.1) ?? known(evaluated.2) { return found }
             let found =
                 levelVersion.level == .privileged
                 ? [] : PodSecurityEvaluator.evaluate(pod, level: levelVersion.level, version: levelVersion.effectiveVersion)
-            evaluated.append((levelVersion, found))
+            let made = LevelFindings(levelVersion: levelVersion, violations: found)
+            if evaluated.0 == nil { evaluated.0 = made } else if evaluated.1 == nil { evaluated.1 = made } else { evaluated.2 = made }
             return found
         }
-        // `violates PodSecurity "restricted:latest": reason (detail), reason (detail)`, built in one string.
+        // `violates PodSecurity "restricted:latest": reason (detail), reason (detail)`.
         func message(_ prefix: StaticString, _ levelVersion: LevelVersion, _ found: [PSSViolation]) -> String {
-            var text = prefix.description
-            text.reserveCapacity(64 + found.reduce(0) { $0 + $1.reason.utf8.count + $1.detail.utf8.count + 5 })
-            text += " PodSecurity \""
-            text += levelVersion.description
-            text += "\": "
-            for (index, violation) in found.enumerated() {
-                if index > 0 { text += ", " }
-                text += violation.reason
-                text += " ("
-                text += violation.detail
-                text += ")"
+            let label = levelVersion.description
+            return String.assembled { text in
+                text.append(prefix)
+                text.append(" PodSecurity \"")
+                text.append(label)
+                text.append("\": ")
+                for (index, violation) in found.enumerated() {
+                    if index > 0 { text.append(", ") }
+                    text.append(violation.reason)
+                    text.append(" (")
+                    text.append(violation.detail)
+                    text.append(")")
+                }
             }
-            return text
         }
         if enforce {
             part.auditAnnotations["enforce-policy"] = policy.enforce.description
@@ -292,18 +298,36 @@ public struct Admitter: Sendable {
         return part
     }
 
+    /// One level's violations, found once per request.
+    struct LevelFindings {
+        let levelVersion: LevelVersion
+        let violations: [PSSViolation]
+    }
+
     /// Go's aggregate error text: one error as it is, several in brackets.
     static func aggregate(_ messages: [String]) -> String {
         messages.count == 1 ? messages[0] : "[" + messages.joined(separator: ", ") + "]"
     }
 
-    /// The API server's Forbidden status: `pods "name" is forbidden: ...`.
-    static func forbiddenStatus(_ request: AdmissionRequest, _ object: KubeObject, _ reason: String) -> AdmissionStatus {
-        let resource = request.resource.group.isEmpty ? request.resource.resource : "\(request.resource.resource).\(request.resource.group)"
+    /// The API server's Forbidden status: `pods "name" is forbidden: reason; reason`.
+    static func forbiddenStatus(_ request: AdmissionRequest, _ object: KubeObject, _ reasons: [String]) -> AdmissionStatus {
+        let resource = request.resource.resource
+        let group = request.resource.group
         let name = request.name.isEmpty ? object.metadata?["name"]?.string ?? "" : request.name
-        let message = name.isEmpty ? "\(resource) is forbidden: \(reason)" : "\(resource) \(goQuote(name)) is forbidden: \(reason)"
-        return AdmissionStatus(
-            code: 403, reason: "Forbidden", message: message, name: name, group: request.resource.group, kind: request.resource.resource)
+        let message = String.assembled { text in
+            text.append(resource)
+            if !group.isEmpty {
+                text.append(".")
+                text.append(group)
+            }
+            if !name.isEmpty {
+                text.append(" ")
+                appendGoQuoted(name, to: &text)
+            }
+            text.append(" is forbidden: ")
+            text.append(reasons, separator: "; ")
+        }
+        return AdmissionStatus(code: 403, reason: "Forbidden", message: message, name: name, group: group, kind: resource)
     }
 
     // MARK: brightkeys checks
@@ -312,6 +336,15 @@ public struct Admitter: Sendable {
         var enforced: [Finding] = []
         var warned: [Finding] = []
         var audited: [Finding] = []
+
+        mutating func assign(_ findings: some Collection<Finding>, to mode: AdmissionMode) {
+            switch mode {
+            case .enforce: enforced += findings
+            case .warn: warned += findings
+            case .audit: audited += findings
+            case .off: break
+            }
+        }
     }
 
     func evaluateChecks(_ object: KubeObject, pod: PodView?, old: Node?) -> OwnPart {
@@ -327,18 +360,21 @@ public struct Admitter: Sendable {
             scanner.evaluate(KubeObject(file: "admission", root: old), into: &oldReport)
             existing = Set(oldReport.findings.map { "\($0.checkID) \($0.path) \($0.message)" })
         }
-        for finding in report.findings {
-            switch settings.mode(of: finding.descriptor, severity: finding.severity) {
-            case .enforce:
-                if existing.contains("\(finding.checkID) \(finding.path) \(finding.message)") {
-                    part.warned.append(finding)
-                } else {
-                    part.enforced.append(finding)
-                }
-            case .warn: part.warned.append(finding)
-            case .audit: part.audited.append(finding)
-            case .off: break
+        func mode(_ finding: Finding) -> AdmissionMode {
+            let mode = settings.mode(of: finding.descriptor, severity: finding.severity)
+            if mode == .enforce && !existing.isEmpty && existing.contains("\(finding.checkID) \(finding.path) \(finding.message)") {
+                return .warn
             }
+            return mode
+        }
+        // Usually every finding acts alike: the scanner's list is then passed on, not copied.
+        let first = mode(report.findings[0])
+        if report.findings.dropFirst().allSatisfy({ mode($0) == first }) {
+            part.assign(report.findings, to: first)
+            return part
+        }
+        for finding in report.findings {
+            part.assign(CollectionOfOne(finding), to: mode(finding))
         }
         return part
     }
@@ -354,20 +390,20 @@ public struct Admitter: Sendable {
     }
 
     /// `BK-IMG-001 image-latest-tag (medium): message`, appended.
-    static func describe(_ finding: Finding, into text: inout String) {
-        text += finding.descriptor.summaryPrefix(finding.severity)
-        text += finding.message
+    static func describe(_ finding: Finding, into text: inout TextAssembly) {
+        text.append(finding.descriptor.summaryPrefix(finding.severity))
+        text.append(finding.message)
     }
 
     /// Every finding described, with `prefix` before the first and `; ` between them.
-    static func describe(_ findings: some Collection<Finding>, prefix: String = "") -> String {
-        var text = prefix
-        text.reserveCapacity(prefix.utf8.count + findings.reduce(0) { $0 + $1.message.utf8.count + 48 })
-        for (index, finding) in findings.enumerated() {
-            if index > 0 { text += "; " }
-            describe(finding, into: &text)
+    static func describe(_ findings: some Collection<Finding>, prefix: StaticString = "") -> String {
+        String.assembled { text in
+            text.append(prefix)
+            for (index, finding) in findings.enumerated() {
+                if index > 0 { text.append("; ") }
+                describe(finding, into: &text)
+            }
         }
-        return text
     }
 
     /// Warnings the API server passes on keep short: at most this many for brightkeys' findings.
@@ -429,11 +465,11 @@ public struct Admitter: Sendable {
         let object = object ?? KubeObject(file: "admission", root: request.object ?? Node(.null))
         if !reasons.isEmpty {
             response.allowed = false
-            response.status = Self.forbiddenStatus(request, object, reasons.joined(separator: "; "))
+            response.status = Self.forbiddenStatus(request, object, reasons)
         } else {
             response.warnings = podSecurity.warnings + policies.violations.filter { $0.actions.contains(.warn) }.map(\.warningMessage)
             let warned = own.warned
-            response.warnings += warned.prefix(Self.maxOwnWarnings).map { Self.describe([$0], prefix: "brightkeys ") }
+            response.warnings += warned.prefix(Self.maxOwnWarnings).map { Self.describe(CollectionOfOne($0), prefix: "brightkeys ") }
             if warned.count > Self.maxOwnWarnings {
                 response.warnings.append("brightkeys: \(warned.count - Self.maxOwnWarnings) more findings (run brightkeys scan on the object)")
             }

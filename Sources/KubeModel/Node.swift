@@ -117,6 +117,20 @@ public struct Mapping: Sendable {
         }
     }
 
+    /// The first entry, in order, that satisfies `predicate`: for a parsed mapping, entries are
+    /// made one at a time and only up to it.
+    public func first(where predicate: (Entry) -> Bool) -> Entry? {
+        switch storage {
+        case .held(let entries): return entries.first(where: predicate)
+        case .record(let document, let first, let count):
+            for index in first..<first + count {
+                let entry = document.entry(index)
+                if predicate(entry) { return entry }
+            }
+            return nil
+        }
+    }
+
     /// The entry for `key`; mappings in manifests are small, so a linear search beats hashing.
     public func entry(_ key: String) -> Entry? {
         switch storage {

@@ -1,8 +1,9 @@
+import KubeModel
+
 /// Quotes a string the way Go's `%q` does for the printable text found in manifests, so details
 /// match the upstream evaluator byte for byte.
 public func goQuote(_ text: String) -> String {
-    // Printable ASCII without quotes or backslashes (nearly every name) is quoted as it is.
-    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
+    if quotesAsItIs(text) { return "\"" + text + "\"" }
     var result = "\""
     for scalar in text.unicodeScalars {
         switch scalar {
@@ -20,6 +21,20 @@ public func goQuote(_ text: String) -> String {
         }
     }
     return result + "\""
+}
+
+/// `goQuote(text)`, appended.
+public func appendGoQuoted(_ text: String, to assembly: inout TextAssembly) {
+    guard quotesAsItIs(text) else { return assembly.append(goQuote(text)) }
+    assembly.append("\"")
+    assembly.append(text)
+    assembly.append("\"")
+}
+
+/// Printable ASCII without quotes or backslashes (nearly every name) is quoted as it is.
+private func quotesAsItIs(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { bytes in bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C } }
 }
 
 extension String {

@@ -24,9 +24,25 @@ enum Detail {
 
     /// `container "a"` / `containers "a", "b"`.
     static func containers(_ names: [String]) -> String {
-        var text = names.count == 1 ? "container " : "containers "
-        appendQuoted(names, to: &text)
-        return text
+        String.assembled { appendContainers(names, to: &$0) }
+    }
+
+    /// `before` + `containers "a", "b"` + `after`, made in one piece: the commonest details.
+    static func containers(_ names: [String], before: StaticString = "", after: StaticString) -> String {
+        String.assembled { text in
+            text.append(before)
+            appendContainers(names, to: &text)
+            text.append(after)
+        }
+    }
+
+    static func appendContainers(_ names: [String], to text: inout TextAssembly) {
+        text.append(names.count == 1 ? "container " : "containers ")
+        for (index, name) in names.enumerated() {
+            text.append(index == 0 ? "\"" : ", \"")
+            text.append(name)
+            text.append("\"")
+        }
     }
 }
 

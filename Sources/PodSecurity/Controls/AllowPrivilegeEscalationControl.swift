@@ -38,7 +38,7 @@ public struct AllowPrivilegeEscalationControl: PodSecurityControl {
         guard !offenders.isEmpty else { return nil }
         return offenders.outcome(
             reason: "allowPrivilegeEscalation != false",
-            detail: "\(Detail.containers(offenders.names)) must set securityContext.allowPrivilegeEscalation=false", fallback: pod)
+            detail: Detail.containers(offenders.names, after: " must set securityContext.allowPrivilegeEscalation=false"), fallback: pod)
     }
 
     public static let versions = [

@@ -49,15 +49,13 @@ public struct CapabilitiesRestrictedControl: PodSecurityControl {
             }
             if bad { offenders.add(container, "securityContext.capabilities") }
         }
-        var details: [String] = []
-        if !missingDrop.isEmpty {
-            details.append("\(Detail.containers(missingDrop)) must set securityContext.capabilities.drop=[\"ALL\"]")
-        }
+        var detail = missingDrop.isEmpty ? "" : Detail.containers(missingDrop, after: " must set securityContext.capabilities.drop=[\"ALL\"]")
         if !adding.isEmpty {
-            details.append("\(Detail.containers(adding)) must not include \(Detail.joinQuote(forbidden.sorted())) in securityContext.capabilities.add")
+            if !detail.isEmpty { detail += "; " }
+            detail += "\(Detail.containers(adding)) must not include \(Detail.joinQuote(forbidden.sorted())) in securityContext.capabilities.add"
         }
-        guard !details.isEmpty else { return nil }
-        return offenders.outcome(reason: "unrestricted capabilities", detail: details.joined(separator: "; "), fallback: pod)
+        guard !detail.isEmpty else { return nil }
+        return offenders.outcome(reason: "unrestricted capabilities", detail: detail, fallback: pod)
     }
 
     public static let versions = [

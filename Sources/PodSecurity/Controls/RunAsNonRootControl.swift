@@ -45,30 +45,27 @@ public struct RunAsNonRootControl: PodSecurityControl {
                 offenders.note(pod, "securityContext.runAsNonRoot")
             }
         }
-        var explicit: [String] = []
-        var implicit: [String] = []
+        // Containers that set it to false (`offenders`), and that leave it unset.
         var implicitOffenders = Offenders()
         for container in pod.containers {
             if let value = container.setting("runAsNonRoot"), !value.isNull {
                 if value.bool != true {
-                    explicit.append(container.name)
                     offenders.add(container, "securityContext.runAsNonRoot")
                 }
             } else if !podNonRoot {
-                implicit.append(container.name)
                 implicitOffenders.add(container, "securityContext.runAsNonRoot")
             }
         }
-        if !explicit.isEmpty { setters.append(Detail.containers(explicit)) }
+        if !offenders.names.isEmpty { setters.append(Detail.containers(offenders.names)) }
         if !setters.isEmpty {
             return offenders.outcome(
                 reason: "runAsNonRoot != true", detail: "\(setters.joined(separator: " and ")) must not set securityContext.runAsNonRoot=false",
                 fallback: pod)
         }
-        guard !implicit.isEmpty else { return nil }
+        guard !implicitOffenders.names.isEmpty else { return nil }
         return implicitOffenders.outcome(
-            reason: "runAsNonRoot != true", detail: "pod or \(Detail.containers(implicit)) must set securityContext.runAsNonRoot=true",
-            fallback: pod)
+            reason: "runAsNonRoot != true",
+            detail: Detail.containers(implicitOffenders.names, before: "pod or ", after: " must set securityContext.runAsNonRoot=true"), fallback: pod)
     }
 
     public static let versions = [

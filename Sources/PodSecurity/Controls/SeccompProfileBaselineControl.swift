@@ -76,33 +76,31 @@ enum SeccompFields {
                 offenders.note(pod, "securityContext.seccompProfile.type")
             }
         }
-        var explicit: [String] = []
-        var implicit: [String] = []
+        // Containers with a forbidden type (`offenders`), and without any.
         var implicitOffenders = Offenders()
         for container in pod.containers {
             if let profile = container.setting("seccompProfile") {
                 let value = profile["type"]?.scalarText ?? ""
                 if !SeccompProfileBaselineControl.validType(value) {
-                    explicit.append(container.name)
                     badValues.insert(value)
                     offenders.add(container, "securityContext.seccompProfile.type")
                 }
             } else if !podSet {
-                implicit.append(container.name)
                 implicitOffenders.add(container, "securityContext")
             }
         }
-        if !explicit.isEmpty { setters.append(Detail.containers(explicit)) }
+        if !offenders.names.isEmpty { setters.append(Detail.containers(offenders.names)) }
         if !setters.isEmpty {
             return offenders.outcome(
                 reason: "seccompProfile",
                 detail: "\(setters.joined(separator: " and ")) must not set securityContext.seccompProfile.type to \(Detail.joinQuote(badValues.sorted()))",
                 fallback: pod)
         }
-        if requireSet, !implicit.isEmpty {
+        if requireSet, !implicitOffenders.names.isEmpty {
             return implicitOffenders.outcome(
                 reason: "seccompProfile",
-                detail: "pod or \(Detail.containers(implicit)) must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"",
+                detail: Detail.containers(
+                    implicitOffenders.names, before: "pod or ", after: " must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
                 fallback: pod)
         }
         return nil
