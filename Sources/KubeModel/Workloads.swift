@@ -79,26 +79,30 @@ public final class PodView: Sendable {
 
     /// Every container in the order Kubernetes validates them: init, regular, ephemeral.
     public let containers: [ContainerView]
-    /// The volumes with their index; `volumePath` names one. Read once: several controls and
+    /// The volumes, in order; `volumePath(index)` names one. Read once: several controls and
     /// checks walk them.
-    public let volumes: [(node: Node, index: Int)]
+    public let volumes: [Node]
 
     public init(object: KubeObject, spec: Node, specPath: String, metadata: Node?) {
         self.object = object
         self.spec = spec
         self.specPath = specPath
         self.metadata = metadata
-        var result: [ContainerView] = []
         let podSecurityContext = spec["securityContext"]
         securityContext = podSecurityContext
-        for kind in ContainerKind.validationOrder {
-            guard let items = spec[kind.rawValue]?.sequence else { continue }
+        // Listed first (in `validationOrder`), so that the views go into an array made once.
+        let initContainers = spec[ContainerKind.initContainer.rawValue]?.sequence ?? []
+        let regular = spec[ContainerKind.container.rawValue]?.sequence ?? []
+        let ephemeral = spec[ContainerKind.ephemeralContainer.rawValue]?.sequence ?? []
+        var result: [ContainerView] = []
+        result.reserveCapacity(initContainers.count + regular.count + ephemeral.count)
+        for (kind, items) in zip(ContainerKind.validationOrder, [initContainers, regular, ephemeral]) {
             for (index, node) in items.enumerated() {
                 result.append(ContainerView(podPath: specPath, podSecurityContext: podSecurityContext, kind: kind, index: index, node: node))
             }
         }
         containers = result
-        volumes = (spec["volumes"]?.items ?? []).enumerated().map { ($0.element, $0.offset) }
+        volumes = spec["volumes"]?.items ?? []
     }
 
     public var annotations: [String: String] { KubeObject.stringMap(metadata?["annotations"]) }

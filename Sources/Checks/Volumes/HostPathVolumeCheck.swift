@@ -30,7 +30,7 @@ public struct HostPathVolumeCheck: PodCheck {
     public init() {}
 
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
-        pod.volumes.compactMap { volume, index -> Finding? in
+        pod.volumes.enumerated().compactMap { index, volume -> Finding? in
             guard let hostPath = volume["hostPath"] else { return nil }
             let name = volume["name"]?.scalarText ?? ""
             let target = hostPath["path"]?.scalarText ?? ""

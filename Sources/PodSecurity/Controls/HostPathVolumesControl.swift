@@ -26,7 +26,7 @@ public struct HostPathVolumesControl: PodSecurityControl {
         VersionedRule(KubeVersion(1, 0)) { pod in
             var names: [String] = []
             var first: FieldLocation?
-            for (volume, index) in pod.volumes where volume["hostPath"] != nil {
+            for (index, volume) in pod.volumes.enumerated() where volume["hostPath"] != nil {
                 names.append(volume["name"]?.scalarText ?? "")
                 if first == nil {
                     first = FieldLocation { ("\(pod.volumePath(index)).hostPath", volume.keyPosition("hostPath")?.line ?? volume.line) }

@@ -40,9 +40,9 @@ public struct RestrictedVolumesControl: PodSecurityControl {
         var names: [String] = []
         var types = Set<String>()
         var first: FieldLocation?
-        for (volume, index) in pod.volumes {
+        for (index, volume) in pod.volumes.enumerated() {
             // The first known volume source that is set (not null), in the order written.
-            let type = volume.mapping?.entries.first { $0.key != "name" && !$0.value.isNull && known.contains($0.key) }?.key ?? "unknown"
+            let type = volume.mapping?.first { $0.key != "name" && !$0.value.isNull && known.contains($0.key) }?.key ?? "unknown"
             guard !allowed.contains(type) else { continue }
             names.append(volume["name"]?.scalarText ?? "")
             types.insert(type)
