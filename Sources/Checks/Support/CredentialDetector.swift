@@ -41,6 +41,58 @@ enum CredentialDetector {
     /// Splits `MYSQL_ROOT_PASSWORD`, `dbPassword`, `api-key` into lowercase words, joining
     /// `api key` → `apikey`, `private key` → `privatekey` and so on.
     static func words(_ name: String) -> [String] {
+        let words = name.utf8.allSatisfy { $0 < 0x80 } ? asciiWords(name) : characterWords(name)
+        var joined: [String] = []
+        for word in words {
+            if let last = joined.last, word == "key", ["api", "private", "access", "secret", "encryption", "signing", "master"].contains(last) {
+                joined[joined.count - 1] = last == "encryption" || last == "signing" || last == "master" ? "secretkey" : last + "key"
+            } else {
+                joined.append(word)
+            }
+        }
+        return joined
+    }
+
+    /// The split of an ASCII name (nearly every name), over its bytes: for ASCII, Character's
+    /// upper case, lower case and number are exactly A-Z, a-z and 0-9.
+    static func asciiWords(_ name: String) -> [String] {
+        var words: [String] = []
+        var name = name
+        name.withUTF8 { bytes in
+            var start = 0
+            var previousLower = false
+            func flush(_ end: Int) {
+                guard end > start else { return }
+                words.append(
+                    String(unsafeUninitializedCapacity: end - start) { word in
+                        for offset in 0..<(end - start) { word[offset] = lowercased(bytes[start + offset]) }
+                        return end - start
+                    })
+            }
+            for (index, byte) in bytes.enumerated() {
+                if byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: " ") {
+                    flush(index)
+                    start = index + 1
+                    previousLower = false
+                    continue
+                }
+                if isUpper(byte) && previousLower {
+                    flush(index)
+                    start = index
+                }
+                previousLower = (byte >= 0x61 && byte <= 0x7A) || isDigit(byte)
+            }
+            flush(bytes.count)
+        }
+        return words
+    }
+
+    private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    private static func lowercased(_ byte: UInt8) -> UInt8 { isUpper(byte) ? byte | 0x20 : byte }
+
+    /// The split of any other name, by characters.
+    static func characterWords(_ name: String) -> [String] {
         var words: [String] = []
         var current = ""
         var previousLower = false
@@ -59,15 +111,7 @@ enum CredentialDetector {
             previousLower = character.isLowercase || character.isNumber
         }
         if !current.isEmpty { words.append(current) }
-        var joined: [String] = []
-        for word in words {
-            if let last = joined.last, word == "key", ["api", "private", "access", "secret", "encryption", "signing", "master"].contains(last) {
-                joined[joined.count - 1] = last == "encryption" || last == "signing" || last == "master" ? "secretkey" : last + "key"
-            } else {
-                joined.append(word)
-            }
-        }
-        return joined
+        return words
     }
 
     /// True when a variable or key name says it holds a credential.
@@ -118,18 +162,29 @@ enum CredentialDetector {
 
     /// True for values that stand for something to fill in rather than a real value.
     static func isPlaceholder(_ value: String) -> Bool {
-        let trimmed = String(value.trimmedASCII())
+        let cut = value.trimmedASCII()
+        // Most values have nothing to trim: then the value itself is read, not a copy.
+        let trimmed = cut.utf8.count == value.utf8.count ? value : String(cut)
         if trimmed.isEmpty { return true }
         if trimmed.containsBytes("$(") || trimmed.containsBytes("${") || trimmed.containsBytes("{{") { return true }
         if trimmed.hasPrefix("<") && trimmed.hasSuffix(">") { return true }
         if placeholderPrefixes.contains(where: trimmed.hasPrefixIgnoringASCIICase) || trimmed.hasSuffixIgnoringASCIICase("_VAL") { return true }
         // An environment-variable-like name (`HF_TOKEN`) points at a value; it is not one.
-        if trimmed.count > 2, trimmed.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }), trimmed.contains("_") || trimmed.count > 12 {
-            return true
-        }
+        if isVariableName(trimmed) { return true }
         if placeholderWords.contains(where: trimmed.equalsIgnoringASCIICase) { return true }
         if trimmed.hasPrefix("/") && !trimmed.contains(" ") { return true }  // a path to a mounted file
         return false
+    }
+
+    /// `HF_TOKEN`: over two characters, all upper case letters, digits and `_`, with an `_` or
+    /// over twelve characters.
+    static func isVariableName(_ text: String) -> Bool {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            let bytes = text.utf8
+            return bytes.count > 2 && bytes.allSatisfy { isUpper($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+                && (bytes.contains(UInt8(ascii: "_")) || bytes.count > 12)
+        }
+        return text.count > 2 && text.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber }) && (text.contains("_") || text.count > 12)
     }
 
     /// Known token formats, in the order they are tried.
