@@ -6,9 +6,10 @@ public struct FieldLocation: Sendable {
     private enum Storage {
         case known(path: String, line: Int)
         /// A dotted field path inside a container or under the pod spec: the common cases, kept
-        /// without allocating anything.
-        case container(ContainerView, StaticString)
-        case pod(PodView, StaticString)
+        /// without allocating anything. When the field is not written and a fallback is given,
+        /// the line is the fallback field's.
+        case container(ContainerView, StaticString, orLineOf: StaticString?)
+        case pod(PodView, StaticString, orLineOf: StaticString?)
         case deferred(@Sendable () -> (path: String, line: Int))
     }
 
@@ -28,14 +29,15 @@ public struct FieldLocation: Sendable {
         self.storage = storage
     }
 
-    /// A field inside a container, e.g. `securityContext.capabilities`.
-    public static func container(_ container: ContainerView, _ field: StaticString) -> FieldLocation {
-        FieldLocation(.container(container, field))
+    /// A field inside a container, e.g. `securityContext.capabilities`; its line, else that of
+    /// the nearest written parent or, given, of `fallback` (`name`, say) when it is not written.
+    public static func container(_ container: ContainerView, _ field: StaticString, orLineOf fallback: StaticString? = nil) -> FieldLocation {
+        FieldLocation(.container(container, field, orLineOf: fallback))
     }
 
-    /// A field under the pod spec, e.g. `securityContext.runAsUser`.
-    public static func pod(_ pod: PodView, _ field: StaticString) -> FieldLocation {
-        FieldLocation(.pod(pod, field))
+    /// A field under the pod spec, e.g. `securityContext.runAsUser`, with the same fallback.
+    public static func pod(_ pod: PodView, _ field: StaticString, orLineOf fallback: StaticString? = nil) -> FieldLocation {
+        FieldLocation(.pod(pod, field, orLineOf: fallback))
     }
 
     /// True when the place is already worked out (nothing is held but the path and line).
@@ -47,13 +49,25 @@ public struct FieldLocation: Sendable {
     public var resolved: (path: String, line: Int) {
         switch storage {
         case .known(let path, let line): return (path, line)
-        case .container(let container, let field):
+        case .container(let container, let field, let fallback):
             let components = field.description.split(separator: ".").map(String.init)
-            return (container.path(field.description), container.line(components))
-        case .pod(let pod, let field):
+            let line =
+                if let fallback, !Self.isWritten(components, in: container.node) { container.line([fallback.description]) } else { container.line(components) }
+            return (container.path(field.description), line)
+        case .pod(let pod, let field, let fallback):
             let components = field.description.split(separator: ".").map(String.init)
-            return (pod.path(field.description), pod.line(components))
+            let line = if let fallback, !Self.isWritten(components, in: pod.spec) { pod.line([fallback.description]) } else { pod.line(components) }
+            return (pod.path(field.description), line)
         case .deferred(let resolve): return resolve()
         }
+    }
+
+    private static func isWritten(_ components: [String], in node: Node) -> Bool {
+        var current = node
+        for component in components {
+            guard let child = current[component] else { return false }
+            current = child
+        }
+        return true
     }
 }

@@ -157,7 +157,10 @@ public enum AdmissionWebhookServer {
                     }
                 },
                 handle: { body, request in
-                    reply(await handle(body: body, contentType: request.headers[.contentType], configuration: configuration, metrics: handles))
+                    // The first Content-Type field: the prefix test reads no further into the
+                    // joined value that `headers[.contentType]` would build on every request.
+                    let contentType = request.headers.first { $0.name == .contentType }?.value
+                    return reply(await handle(body: body, contentType: contentType, configuration: configuration, metrics: handles))
                 })
         }
         for path in ["validate", "validate/pods", "validate/workloads"] { router.post(RouterPath(path), use: validate) }

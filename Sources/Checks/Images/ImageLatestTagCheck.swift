@@ -44,7 +44,7 @@ public struct ImageLatestTagCheck: PodCheck {
             let what = reference.tag == nil ? "has no tag" : "is tagged latest"
             return finding(
                 pod, at: .container(container, "image"),
-                "container \"\(container.name)\" image \"\(image)\" \(what)")
+                String(assembling: "container \"\(container.name)\" image \"\(image)\" \(what)"))
         }
     }
 }

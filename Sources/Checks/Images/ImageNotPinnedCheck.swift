@@ -27,7 +27,7 @@ public struct ImageNotPinnedCheck: PodCheck {
             guard let image = container.image, !ImageReference(image).isPinned else { return nil }
             return finding(
                 pod, at: .container(container, "image"),
-                "container \"\(container.name)\" image \"\(image)\" is not pinned by digest")
+                String(assembling: "container \"\(container.name)\" image \"\(image)\" is not pinned by digest"))
         }
     }
 }

@@ -36,8 +36,8 @@ public struct ResourceLimitsCheck: PodCheck {
         for container in pod.containers where container.kind != .ephemeralContainer {
             let limits = container.node["resources"]?["limits"]
             guard let missing = ResourceFields.missing(cpu: limits?["cpu"] == nil, memory: limits?["memory"] == nil) else { continue }
-            let location = ResourceFields.location(container, "limits", written: limits != nil)
-            findings.append(finding(pod, at: location, "container \"\(container.name)\" has no \(missing) limit"))
+            let location = ResourceFields.location(container, "resources.limits")
+            findings.append(finding(pod, at: location, String(assembling: "container \"\(container.name)\" has no \(missing) limit")))
         }
         return findings
     }

@@ -34,8 +34,8 @@ public struct ResourceRequestsCheck: PodCheck {
                 let missing = ResourceFields.missing(
                     cpu: requests?["cpu"] == nil && limits?["cpu"] == nil, memory: requests?["memory"] == nil && limits?["memory"] == nil)
             else { continue }
-            let location = ResourceFields.location(container, "requests", written: requests != nil)
-            findings.append(finding(pod, at: location, "container \"\(container.name)\" has no \(missing) request"))
+            let location = ResourceFields.location(container, "resources.requests")
+            findings.append(finding(pod, at: location, String(assembling: "container \"\(container.name)\" has no \(missing) request")))
         }
         return findings
     }

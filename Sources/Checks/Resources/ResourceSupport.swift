@@ -14,7 +14,7 @@ enum ResourceFields {
     }
 
     /// `resources.<field>` of the container; its line if it is written, else the container's name.
-    static func location(_ container: ContainerView, _ field: String, written: Bool) -> FieldLocation {
-        FieldLocation { (container.path("resources", field), written ? container.line("resources", field) : container.line("name")) }
+    static func location(_ container: ContainerView, _ field: StaticString) -> FieldLocation {
+        .container(container, field, orLineOf: "name")
     }
 }

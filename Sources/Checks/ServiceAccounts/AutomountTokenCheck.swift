@@ -29,12 +29,7 @@ public struct AutomountTokenCheck: PodCheck {
     public func evaluate(pod: PodView, in context: CheckContext) -> [Finding] {
         let value = pod.spec["automountServiceAccountToken"]
         guard value?.bool != false else { return [] }
-        let location = FieldLocation {
-            (
-                pod.path("automountServiceAccountToken"),
-                value != nil ? pod.line(["automountServiceAccountToken"]) : (pod.spec.keyPosition("containers")?.line ?? pod.spec.line)
-            )
-        }
+        let location = FieldLocation.pod(pod, "automountServiceAccountToken", orLineOf: "containers")
         return [
             finding(
                 pod, at: location,

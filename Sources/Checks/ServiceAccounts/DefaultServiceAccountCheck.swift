@@ -21,6 +21,12 @@ public struct DefaultServiceAccountCheck: PodCheck {
                     ↓serviceAccountName: default
                     containers: [{name: app, image: a:1}]
                     """),
+            // The deprecated alias, still honoured by the API server.
+            Example(
+                pod: """
+                    ↓serviceAccount: default
+                    containers: [{name: app, image: a:1}]
+                    """),
         ])
 
     public init() {}
@@ -30,10 +36,11 @@ public struct DefaultServiceAccountCheck: PodCheck {
         let field = pod.spec["serviceAccountName"] != nil ? "serviceAccountName" : "serviceAccount"
         let name = pod.spec[field]?.scalarText ?? ""
         guard name.isEmpty || name == "default" else { return [] }
-        let location = FieldLocation {
-            (pod.path("serviceAccountName"), pod.spec[field] != nil ? pod.line([field]) : (pod.spec.keyPosition("containers")?.line ?? pod.spec.line))
-        }
-        let how = name.isEmpty ? "sets no serviceAccountName, so it runs as \"default\"" : "runs as the \"default\" service account"
-        return [finding(pod, at: location, "pod \(how)")]
+        // Only the deprecated alias written: its line, under the field's name.
+        let location =
+            field == "serviceAccount" && pod.spec[field] != nil
+            ? FieldLocation { (pod.path("serviceAccountName"), pod.line([field])) } : .pod(pod, "serviceAccountName", orLineOf: "containers")
+        let message = name.isEmpty ? "pod sets no serviceAccountName, so it runs as \"default\"" : "pod runs as the \"default\" service account"
+        return [finding(pod, at: location, message)]
     }
 }
