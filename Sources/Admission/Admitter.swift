@@ -239,8 +239,9 @@ public struct Admitter: Sendable {
         _ pod: PodView, policy: NamespacePolicy, errors: [NamespacePolicy.LabelError], request: AdmissionRequest, enforce: Bool
     ) -> PodSecurityPart {
         var part = PodSecurityPart()
-        // `enforce-policy`, `audit-violations`, and `error` or `exempt`: room for them at once.
-        part.auditAnnotations.reserveCapacity(3)
+        // `enforce-policy`, `audit-violations`, `error` or `exempt`, and `brightkeys-findings`
+        // added later: room for them at once.
+        part.auditAnnotations.reserveCapacity(4)
         if let runtimeClass = pod.spec["runtimeClassName"]?.string, settings.exemptRuntimeClasses.contains(runtimeClass) {
             part.auditAnnotations["exempt"] = "runtimeClass"
             return part
@@ -269,11 +270,12 @@ public struct Admitter: Sendable {
                 text.append(" PodSecurity \"")
                 text.append(label)
                 text.append("\": ")
-                for (index, violation) in found.enumerated() {
+                // By index: the fields are read in place, without copying each violation.
+                for index in found.indices {
                     if index > 0 { text.append(", ") }
-                    text.append(violation.reason)
+                    text.append(found[index].reason)
                     text.append(" (")
-                    text.append(violation.detail)
+                    text.append(found[index].detail)
                     text.append(")")
                 }
             }
@@ -399,9 +401,10 @@ public struct Admitter: Sendable {
     static func describe(_ findings: some Collection<Finding>, prefix: StaticString = "") -> String {
         String.assembled { text in
             text.append(prefix)
-            for (index, finding) in findings.enumerated() {
-                if index > 0 { text.append("; ") }
-                describe(finding, into: &text)
+            // By index: each finding is read in place, not copied.
+            for index in findings.indices {
+                if index != findings.startIndex { text.append("; ") }
+                describe(findings[index], into: &text)
             }
         }
     }
@@ -413,11 +416,13 @@ public struct Admitter: Sendable {
         -> AdmissionOutcome
     {
         var response = AdmissionResponse(uid: request.uid, allowed: true)
-        var outcome = AdmissionOutcome(response: response)
-        // Made once with room for what is added below (Pod Security's, the policies', brightkeys').
-        response.auditAnnotations.reserveCapacity(podSecurity.auditAnnotations.count + policies.auditAnnotations.count + 2)
-        for (key, value) in podSecurity.auditAnnotations { response.auditAnnotations[key] = value }
-        for (key, value) in policies.auditAnnotations { response.auditAnnotations[key] = value }
+        // Pod Security's annotations are taken whole (they were made with room for one more);
+        // the policies' are added to them.
+        response.auditAnnotations = podSecurity.auditAnnotations
+        if !policies.auditAnnotations.isEmpty {
+            response.auditAnnotations.reserveCapacity(response.auditAnnotations.count + policies.auditAnnotations.count + 2)
+            for (key, value) in policies.auditAnnotations { response.auditAnnotations[key] = value }
+        }
         let policyAudits = policies.violations.filter { $0.actions.contains(.audit) }
         if !policyAudits.isEmpty {
             // The API server's own annotation for Audit actions: a JSON list of failures.
@@ -435,32 +440,30 @@ public struct Admitter: Sendable {
             response.auditAnnotations["validation.policy.admission.k8s.io/validation_failure"] = text + "]"
         }
         let policyDenials = policies.violations.filter { $0.actions.contains(.deny) }
-        outcome.deniedBy += policyDenials.map { "\($0.policy)/\($0.binding)" }
+        // Built here and put into the outcome once, at the end: the response is not copied.
+        var deniedBy = policyDenials.map { "\($0.policy)/\($0.binding)" }
         if !policyDenials.isEmpty && !podSecurity.isDenied && own.enforced.isEmpty {
             // Only policies deny: the API server's own status for a ValidatingAdmissionPolicy.
             let first = policyDenials[0]
             response.allowed = false
             response.status = AdmissionStatus(
                 code: Self.code(forReason: first.reason), reason: first.reason, message: policyDenials.map(\.denialMessage).joined(separator: "; "))
-            outcome.response = response
-            return outcome
+            return AdmissionOutcome(response: response, deniedBy: deniedBy)
         }
         var reasons: [String] = policyDenials.map(\.denialMessage)
         if let denial = podSecurity.denial {
             // A malformed object or invalid namespace labels: answered as Pod Security Admission does.
             response.allowed = false
             response.status = denial
-            outcome.response = response
-            outcome.deniedBy = podSecurity.deniedBy
-            return outcome
+            return AdmissionOutcome(response: response, deniedBy: podSecurity.deniedBy)
         }
         if let reason = podSecurity.forbiddenReason {
             reasons.append(reason)
-            outcome.deniedBy += podSecurity.deniedBy
+            deniedBy = deniedBy.isEmpty ? podSecurity.deniedBy : deniedBy + podSecurity.deniedBy
         }
         if !own.enforced.isEmpty {
             reasons.append(Self.describe(own.enforced, prefix: "violates brightkeys policy: "))
-            outcome.deniedBy += own.enforced.map(\.checkID)
+            deniedBy += own.enforced.map(\.checkID)
         }
         let object = object ?? KubeObject(file: "admission", root: request.object ?? Node(.null))
         if !reasons.isEmpty {
@@ -479,7 +482,6 @@ public struct Admitter: Sendable {
         if !audited.isEmpty {
             response.auditAnnotations["brightkeys-findings"] = Self.describe(audited)
         }
-        outcome.response = response
-        return outcome
+        return AdmissionOutcome(response: response, deniedBy: deniedBy)
     }
 }

@@ -171,8 +171,11 @@ final class JSONDocument: @unchecked Sendable {
     /// The entry among `count` from `first` whose key has the bytes of `key` (keys match byte for
     /// byte, as in Go).
     func find(_ key: String, first: Int32, count: Int32) -> Int32? {
-        var key = key
-        return key.withUTF8 { wanted in
+        // The tables as plain pointers, and the key's bytes read in place: the search holds no
+        // reference, so it retains neither the document nor the key.
+        let entries = self.entries
+        let text = self.text
+        let search = { (wanted: UnsafeBufferPointer<UInt8>) -> Int32? in
             for index in Int(first)..<Int(first) + Int(count) where Int(entries[index].keyLength) == wanted.count {
                 let start = text + Int(entries[index].keyOffset)
                 var same = true
@@ -184,6 +187,9 @@ final class JSONDocument: @unchecked Sendable {
             }
             return nil
         }
+        if let found = key.utf8.withContiguousStorageIfAvailable(search) { return found }
+        var key = key
+        return key.withUTF8(search)
     }
 
     func key(_ index: Int32) -> String {

@@ -45,8 +45,11 @@ public struct TextAssembly {
             appended += text.utf8.count
             return
         }
-        var text = text
-        text.withUTF8 { copy($0, base) }
+        // Read in place (no copy of the string, so no retain), unless it is not contiguous.
+        if text.utf8.withContiguousStorageIfAvailable({ copy($0, base) }) == nil {
+            var text = text
+            text.withUTF8 { copy($0, base) }
+        }
     }
 
     @inlinable

@@ -210,11 +210,13 @@ public enum PodSecurityEvaluator {
     /// Every violation of `pod` against `level` at `version`.
     public static func evaluate(_ pod: PodView, level: PodSecurityLevel, version: KubeVersion) -> [PSSViolation] {
         var violations: [PSSViolation] = []
-        for rule in activeRules(level: level, version: version) {
-            guard let outcome = rule.evaluate(pod) else { continue }
+        let rules = activeRules(level: level, version: version)
+        // By index: each rule is called in place, not copied out of the table first.
+        for index in rules.indices {
+            guard let outcome = rules[index].evaluate(pod) else { continue }
             // A pod that violates one control usually violates several: room for them at once.
             if violations.isEmpty { violations.reserveCapacity(6) }
-            violations.append(PSSViolation(check: rule.id, reason: outcome.reason, detail: outcome.detail, location: outcome.location))
+            violations.append(PSSViolation(check: rules[index].id, reason: outcome.reason, detail: outcome.detail, location: outcome.location))
         }
         return violations
     }
