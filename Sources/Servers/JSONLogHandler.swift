@@ -7,13 +7,26 @@ import Logging
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
-    let label: String
-    let sink: @Sendable (String) -> Void
+    /// The name and the sink, behind one reference: the handler then fits in the inline storage
+    /// of `any LogHandler`, so that the per-request copy of a logger that Hummingbird makes (to
+    /// add the request ID) allocates no box.
+    private let output: Output
+
+    final class Output: Sendable {
+        let label: String
+        let sink: @Sendable (String) -> Void
+
+        init(label: String, sink: @escaping @Sendable (String) -> Void) {
+            self.label = label
+            self.sink = sink
+        }
+    }
+
+    var label: String { output.label }
 
     public init(label: String, level: Logger.Level = .info, sink: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
-        self.label = label
         self.logLevel = level
-        self.sink = sink
+        self.output = Output(label: label, sink: sink)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -36,7 +49,7 @@ public struct JSONLogHandler: LogHandler {
             Self.append(merged[key] ?? "", to: &line)
         }
         line += "}\n"
-        sink(line)
+        output.sink(line)
     }
 
     static func append(_ value: Logger.Metadata.Value, to line: inout String) {

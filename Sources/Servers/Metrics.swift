@@ -49,8 +49,12 @@ public final class ServerMetrics: @unchecked Sendable {
         public func increment(each values: some Sequence<String>) {
             lock.lock()
             for value in values {
-                let known = single[value] != nil || series.count + single.count < Self.maxSeries
-                single[known ? value : "other", default: 0] += 1
+                // One hash when the series exists, as it nearly always does.
+                if let index = single.index(forKey: value) {
+                    single.values[index] += 1
+                } else {
+                    single[series.count + single.count < Self.maxSeries ? value : "other", default: 0] += 1
+                }
             }
             lock.unlock()
         }
