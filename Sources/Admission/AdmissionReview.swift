@@ -103,6 +103,11 @@ public struct AdmissionReview: Sendable {
 
     /// Decodes a request body.
     public static func decode(_ body: [UInt8], parser: JSONParser = JSONParser()) throws(AdmissionDecodeError) -> AdmissionReview {
+        try body.withUnsafeBytes { bytes in Result { () throws(AdmissionDecodeError) in try decode(bytes, parser: parser) } }.get()
+    }
+
+    /// The same, from bytes held elsewhere (the server's request buffer), read without a copy.
+    public static func decode(_ body: UnsafeRawBufferPointer, parser: JSONParser = JSONParser()) throws(AdmissionDecodeError) -> AdmissionReview {
         let root: Node
         do {
             root = try parser.parse(body)

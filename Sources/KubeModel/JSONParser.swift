@@ -16,11 +16,17 @@ public struct JSONParser: Sendable {
     }
 
     public func parse(_ bytes: [UInt8]) throws(Failure) -> Node {
+        try bytes.withUnsafeBytes { buffer in Result { () throws(Failure) in try parse(buffer) } }.get()
+    }
+
+    /// The same, from bytes held elsewhere (a request body in the server's own buffer): the
+    /// document copies what it keeps, so they need to live only for the call.
+    public func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> Node {
         // Offsets and positions are kept in 32 bits. The text grows past the input by the strings
         // that had escapes (never longer than written): at most twice the input.
         guard bytes.count <= Int(Int32.max) / 2 else { throw Failure(position: SourcePosition(line: 1, column: 1), message: "input larger than 1 GiB") }
         var failure: Failure?
-        let node: Node? = bytes.withUnsafeBufferPointer { buffer in
+        let node: Node? = bytes.withMemoryRebound(to: UInt8.self) { buffer in
             var reader = Reader(bytes: buffer, maxDepth: maxDepth)
             do throws(Failure) {
                 let root = try reader.document()

@@ -88,7 +88,7 @@ public enum AdmissionWebhookServer {
     }
 
     /// Answers one request body; never throws, never crashes on any input.
-    public static func handle(body: [UInt8], contentType: String?, configuration: AdmissionWebhookConfiguration, metrics: Metrics) async
+    public static func handle(body: ByteBuffer, contentType: String?, configuration: AdmissionWebhookConfiguration, metrics: Metrics) async
         -> WebhookReply
     {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -101,12 +101,15 @@ public enum AdmissionWebhookServer {
         if let contentType, !contentType.hasPrefixIgnoringASCIICase("application/json") {
             return malformed("unable to process a request with a non-json content type \(AdmissionReview.quoted(contentType)); send application/json")
         }
-        if body.isEmpty { return malformed("request body is empty") }
+        if body.readableBytes == 0 { return malformed("request body is empty") }
         let review: AdmissionReview
-        do {
-            review = try AdmissionReview.decode(body)
-        } catch {
-            return malformed(error.message)
+        // Parsed from the request's own buffer: the document copies what it keeps.
+        let decoded = body.withUnsafeReadableBytes { bytes in
+            Result { () throws(AdmissionDecodeError) in try AdmissionReview.decode(bytes) }
+        }
+        switch decoded {
+        case .success(let found): review = found
+        case .failure(let error): return malformed(error.message)
         }
         let request = review.request
         // Deciding is CPU only, except a namespace lookup the cache cannot answer, which has its

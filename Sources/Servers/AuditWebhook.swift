@@ -110,7 +110,7 @@ public enum AuditWebhookServer {
                     }
                 },
                 handle: { body, _ in
-                    let (status, message) = handle(body: body, configuration: configuration, metrics: metrics)
+                    let (status, message) = handle(body: Array(body.readableBytesView), configuration: configuration, metrics: metrics)
                     return text(status, message + "\n")
                 })
         }

@@ -16,7 +16,7 @@ enum Intake {
     /// Takes an in-flight slot, reads the body up to `maxBody` bytes and answers with `handle`,
     /// releasing the slot after; a refusal is answered by `refuse`.
     static func receive(
-        _ request: Request, limit: InFlightLimit, maxBody: Int, refuse: (Refusal) -> Response, handle: ([UInt8], Request) async -> Response
+        _ request: Request, limit: InFlightLimit, maxBody: Int, refuse: (Refusal) -> Response, handle: (ByteBuffer, Request) async -> Response
     ) async throws -> Response {
         guard limit.acquire() else {
             var response = refuse(.busy)
@@ -31,7 +31,7 @@ enum Intake {
         } catch is NIOTooManyBytesError {
             return refuse(.tooLarge)
         }
-        return await handle(Array(buffer.readableBytesView), request)
+        return await handle(buffer, request)
     }
 
     /// Runs `main` and, with an address, a plain-HTTP `probes` listener beside it, until either
