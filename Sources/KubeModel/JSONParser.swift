@@ -46,7 +46,8 @@ public struct JSONParser: Sendable {
 
 /// One container being filled, on the reader's explicit stack. Its elements or entries sit at
 /// the end of one scratch array shared by all open containers (from `first` on), and move to the
-/// document's own array when it closes.
+/// document's own array when it closes. Plain values only, so that reading one off the stack
+/// retains nothing.
 private struct OpenContainer {
     let start: SourcePosition
     let isArray: Bool
@@ -54,9 +55,9 @@ private struct OpenContainer {
     let first: Int
     /// For objects: the key whose value is being read (its value record is filled in later).
     var key = JSONDocument.Entry(keyOffset: 0, keyLength: 0, keyLine: 0, keyColumn: 0, value: 0)
-    /// Hashes of the keys so far, made only for large objects: small ones are searched, which is
-    /// cheaper. Seeded per process (`Hasher`), so that no input can make its keys collide.
-    var seen: Set<Int>?
+    /// For large objects: whether the hashes of its keys are the last set of the reader's
+    /// `seen` stack (small objects are searched instead, which is cheaper).
+    var hashed = false
 
     init(start: SourcePosition, isArray: Bool, first: Int) {
         self.start = start
@@ -144,6 +145,10 @@ private struct Reader {
         pendingElements.reserveCapacity(32)
         var pendingEntries: [JSONDocument.Entry] = []
         pendingEntries.reserveCapacity(32)
+        // The key hashes of the open large objects, innermost last: a set is made when an object
+        // reaches 16 keys, while it is the innermost open one, so they close in reverse order.
+        // Seeded per process (`Hasher`), so that no input can make its keys collide.
+        var seen: [Set<Int>] = []
         var current: Int32
         while true {
             skipSpace()
@@ -217,6 +222,7 @@ private struct Reader {
                     pendingEntries.append(entry)
                     if byte == UInt8(ascii: "}") {
                         let closed = open.removeLast()
+                        if closed.hashed { seen.removeLast() }
                         let first = entries.count
                         pendingEntries.withUnsafeBufferPointer { entries.append(contentsOf: UnsafeBufferPointer(rebasing: $0[closed.first...])) }
                         pendingEntries.removeSubrange(closed.first...)
@@ -228,13 +234,15 @@ private struct Reader {
                     let next = try objectKey()
                     let first = open[top].first
                     let duplicate: Bool
-                    if open[top].seen == nil && pendingEntries.count - first < 16 {
+                    if !open[top].hashed && pendingEntries.count - first < 16 {
                         duplicate = pendingEntries[first...].contains { sameKey($0, next) }
                     } else {
-                        if open[top].seen == nil { open[top].seen = Set(pendingEntries[first...].map { keyHash($0) }) }
+                        if !open[top].hashed {
+                            seen.append(Set(pendingEntries[first...].map { keyHash($0) }))
+                            open[top].hashed = true
+                        }
                         // Hashes can collide: a hit is confirmed byte for byte.
-                        duplicate =
-                            open[top].seen?.insert(keyHash(next)).inserted == false && pendingEntries[first...].contains { sameKey($0, next) }
+                        duplicate = !seen[seen.count - 1].insert(keyHash(next)).inserted && pendingEntries[first...].contains { sameKey($0, next) }
                     }
                     if duplicate {
                         throw fail(

@@ -91,6 +91,33 @@ struct JSONParserTests {
         #expect(kept.jsonText == #"{"spec":{"containers":"x","m":{"k":"long enough to be a heap string"}}}"#)
     }
 
+    /// Objects of 16 keys or more check duplicates through a set of key hashes, one per open
+    /// object, innermost last: nested large objects must neither miss a duplicate nor see one
+    /// where keys only repeat across levels.
+    @Test func duplicateKeysInLargeAndNestedObjects() throws {
+        func object(_ keys: [String], inner: String? = nil, at position: Int = -1) -> String {
+            var fields = keys.map { "\"\($0)\":1" }
+            if let inner { fields.insert("\"inner\":\(inner)", at: position) }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        let keys = (0..<20).map { "k\($0)" }
+        // The same twenty keys inside and outside, with the inner object among the outer's keys.
+        let nested = object(keys, inner: object(keys, inner: object(keys), at: 17), at: 18)
+        #expect(try parse(nested)["inner"]?["inner"]?["k19"]?.int == 1)
+        #expect(throws: JSONParser.Failure.self) { try parse(object(keys + ["k3"])) }
+        #expect(throws: JSONParser.Failure.self) { try parse(object(keys + ["k19"], inner: object(keys), at: 17)) }
+        #expect(throws: JSONParser.Failure.self) { try parse(object(keys, inner: object(keys + ["k0"]), at: 17)) }
+        // A duplicate after a closed inner large object is still found against the outer keys.
+        #expect(throws: JSONParser.Failure.self) { try parse(String(object(keys, inner: object(keys), at: 2).dropLast()) + ",\"k2\":3}") }
+    }
+
+    @Test func parsesFromBytesHeldElsewhere() throws {
+        let text = Array(#"{"a":[1,"x"]}"#.utf8)
+        let parsed = try text.withUnsafeBytes { bytes in try JSONParser().parse(bytes) }
+        #expect(parsed["a"]?[1]?.string == "x")
+        #expect(throws: JSONParser.Failure.self) { try JSONParser().parse(UnsafeRawBufferPointer(start: nil, count: 0)) }
+    }
+
     @Test(arguments: [
         ("{\"a\":1,\"a\":2}", "1:8: duplicate key \"a\""),
         ("{\"a\\u0062\":1,\"ab\":2}", "1:14: duplicate key \"ab\""),
