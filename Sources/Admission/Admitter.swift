@@ -339,11 +339,13 @@ public struct Admitter: Sendable {
         var warned: [Finding] = []
         var audited: [Finding] = []
 
-        mutating func assign(_ findings: some Collection<Finding>, to mode: AdmissionMode) {
+        mutating func assign(_ findings: [Finding], to mode: AdmissionMode) {
+            // An empty list takes the other's storage instead of copying its elements.
+            func add(_ list: inout [Finding]) { if list.isEmpty { list = findings } else { list += findings } }
             switch mode {
-            case .enforce: enforced += findings
-            case .warn: warned += findings
-            case .audit: audited += findings
+            case .enforce: add(&enforced)
+            case .warn: add(&warned)
+            case .audit: add(&audited)
             case .off: break
             }
         }
@@ -376,7 +378,7 @@ public struct Admitter: Sendable {
             return part
         }
         for finding in report.findings {
-            part.assign(CollectionOfOne(finding), to: mode(finding))
+            part.assign([finding], to: mode(finding))
         }
         return part
     }

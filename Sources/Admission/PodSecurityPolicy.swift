@@ -81,21 +81,20 @@ public struct NamespacePolicy: Sendable, Equatable {
         }
     }
 
+    /// `labelPrefix` and more, compared byte for byte in place (the generic `starts(with:)` over
+    /// the UTF-8 view cost more than the rest of reading the labels).
+    static func hasLabelPrefix(_ key: String) -> Bool {
+        let matches = key.utf8.withContiguousStorageIfAvailable { bytes in
+            labelPrefix.utf8.withContiguousStorageIfAvailable { prefix in
+                bytes.count > prefix.count && prefix.indices.allSatisfy { bytes[$0] == prefix[$0] }
+            }
+        }
+        return (matches ?? nil) ?? (key.utf8.count > labelPrefix.utf8.count && key.utf8.starts(with: labelPrefix.utf8))
+    }
+
     /// The policy the labels give over `defaults`. As upstream: an unreadable enforce level counts
     /// as restricted (fails closed), an unreadable audit or warn level as privileged, an unreadable
     /// version as latest; each is also returned as an error.
-    /// `pod-security.kubernetes.io/` and more, compared byte for byte in place (the generic
-    /// `starts(with:)` over the UTF-8 view cost more than the rest of reading the labels).
-    static func hasLabelPrefix(_ key: String) -> Bool {
-        let prefix: StaticString = "pod-security.kubernetes.io/"
-        let matches = key.utf8.withContiguousStorageIfAvailable { bytes in
-            guard bytes.count > prefix.utf8CodeUnitCount else { return false }
-            for offset in 0..<prefix.utf8CodeUnitCount where bytes[offset] != prefix.utf8Start[offset] { return false }
-            return true
-        }
-        return matches ?? (key.utf8.count > labelPrefix.utf8.count && key.utf8.starts(with: labelPrefix.utf8))
-    }
-
     public static func from(labels: [String: String], defaults: NamespacePolicy) -> (NamespacePolicy, [LabelError]) {
         var policy = defaults
         var errors: [LabelError] = []

@@ -24,7 +24,8 @@ extension String {
 }
 
 /// The pieces of `String.assembled`: appended, counted on the first pass and copied on the second.
-public struct TextAssembly {
+/// Not copyable, so that it cannot outlive the string it writes into.
+public struct TextAssembly: ~Copyable {
     // Inlinable, so that the counting pass costs next to nothing at the call sites.
     @usableFromInline let base: UnsafeMutablePointer<UInt8>?
     @usableFromInline let capacity: Int
@@ -114,7 +115,8 @@ public struct AssembledText: ExpressibleByStringInterpolation {
     }
 
     public struct Pieces: StringInterpolationProtocol {
-        private var first = InlineArray<8, String>(repeating: "")
+        // Eight slots as stored properties (not InlineArray, which needs Swift 6.2's runtime).
+        private var first: (String, String, String, String, String, String, String, String) = ("", "", "", "", "", "", "", "")
         private var count = 0
         /// Whatever comes after the eighth piece, appended as it comes (messages have fewer).
         private var rest = ""
@@ -136,18 +138,34 @@ public struct AssembledText: ExpressibleByStringInterpolation {
 
         private mutating func add(_ piece: String) {
             guard !piece.isEmpty else { return }
-            if count < first.count {
-                first[count] = piece
-                count += 1
-            } else {
+            switch count {
+            case 0: first.0 = piece
+            case 1: first.1 = piece
+            case 2: first.2 = piece
+            case 3: first.3 = piece
+            case 4: first.4 = piece
+            case 5: first.5 = piece
+            case 6: first.6 = piece
+            case 7: first.7 = piece
+            default:
                 rest += piece
+                return
             }
+            count += 1
         }
 
         fileprivate func joined() -> String {
-            if count == 1 && rest.isEmpty { return first[0] }
+            if count == 1 && rest.isEmpty { return first.0 }
             return String.assembled { text in
-                for index in 0..<count { text.append(first[index]) }
+                // Unused slots are empty: appending them adds nothing.
+                text.append(first.0)
+                text.append(first.1)
+                text.append(first.2)
+                text.append(first.3)
+                text.append(first.4)
+                text.append(first.5)
+                text.append(first.6)
+                text.append(first.7)
                 text.append(rest)
             }
         }

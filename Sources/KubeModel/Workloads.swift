@@ -60,10 +60,6 @@ public enum ContainerKind: String, Sendable, CaseIterable {
     case initContainer = "initContainers"
     case container = "containers"
     case ephemeralContainer = "ephemeralContainers"
-
-    /// The kinds in the order Kubernetes validates them (the order of the cases), made once:
-    /// `allCases` builds its array on every call.
-    static let validationOrder = allCases
 }
 
 /// A pod spec inside some object, with its path there. Shared, not copied: every control and
@@ -90,17 +86,21 @@ public final class PodView: Sendable {
         self.metadata = metadata
         let podSecurityContext = spec["securityContext"]
         securityContext = podSecurityContext
-        // Listed first (in `validationOrder`), so that the views go into an array made once.
+        // Listed first, so that the views go into an array made once, in the order Kubernetes
+        // validates them: init, regular, ephemeral.
         let initContainers = spec[ContainerKind.initContainer.rawValue]?.sequence ?? []
         let regular = spec[ContainerKind.container.rawValue]?.sequence ?? []
         let ephemeral = spec[ContainerKind.ephemeralContainer.rawValue]?.sequence ?? []
         var result: [ContainerView] = []
         result.reserveCapacity(initContainers.count + regular.count + ephemeral.count)
-        for (kind, items) in zip(ContainerKind.validationOrder, [initContainers, regular, ephemeral]) {
+        func add(_ kind: ContainerKind, _ items: [Node]) {
             for (index, node) in items.enumerated() {
                 result.append(ContainerView(podPath: specPath, podSecurityContext: podSecurityContext, kind: kind, index: index, node: node))
             }
         }
+        add(.initContainer, initContainers)
+        add(.container, regular)
+        add(.ephemeralContainer, ephemeral)
         containers = result
         volumes = spec["volumes"]?.items ?? []
     }

@@ -160,9 +160,11 @@ public enum AdmissionWebhookServer {
                     }
                 },
                 handle: { body, request in
-                    // The first Content-Type field: the prefix test reads no further into the
-                    // joined value that `headers[.contentType]` would build on every request.
-                    let contentType = request.headers.first { $0.name == .contentType }?.value
+                    // The first Content-Type field decides (the joined value that
+                    // `headers[.contentType]` builds starts with it); the joined value, which a
+                    // refusal quotes, is made only when the first is not JSON.
+                    var contentType = request.headers.first { $0.name == .contentType }?.value
+                    if let first = contentType, !first.hasPrefixIgnoringASCIICase("application/json") { contentType = request.headers[.contentType] }
                     return reply(await handle(body: body, contentType: contentType, configuration: configuration, metrics: handles))
                 })
         }

@@ -24,6 +24,46 @@ struct AdmitterTests {
         #expect(response.uid == "7f0b2a8e-0000-4000-8000-000000000001")
     }
 
+    /// The Forbidden status names the resource (with its group) and the object, Go-quoted; with
+    /// no name anywhere it names the resource alone.
+    @Test func forbiddenStatusNamesTheResourceAndQuotesTheName() async throws {
+        let admitter = try Fixture.admitter(namespaces: restricted)
+        var quoted = Fixture.request(Fixture.pod(spec: Fixture.privilegedSpec))
+        quoted.name = "we\"b\\1"
+        let quotedStatus = await admitter.review(quoted).response.status
+        #expect(quotedStatus?.message.hasPrefix(#"pods "we\"b\\1" is forbidden: violates PodSecurity"#) == true)
+        #expect(quotedStatus?.name == "we\"b\\1")
+        let nameless = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {namespace: team}
+            spec:
+              containers: [{name: app, image: a:1, securityContext: {privileged: true}}]
+            """
+        var unnamed = Fixture.request(Fixture.node(nameless))
+        unnamed.name = ""
+        let unnamedStatus = await admitter.review(unnamed).response.status
+        #expect(unnamedStatus?.message.hasPrefix("pods is forbidden: violates PodSecurity \"restricted:latest\": privileged") == true)
+        #expect(unnamedStatus?.name == "")
+    }
+
+    /// Enforce, audit and warn at three different levels: each is evaluated and reported with its
+    /// own level (the request is allowed, so the warning is given).
+    @Test func threeLevelsAreEachEvaluated() async throws {
+        let admitter = try Fixture.admitter(namespaces: ["team": Fixture.labels(enforce: "privileged", warn: "restricted", audit: "baseline")])
+        let outcome = await admitter.review(Fixture.request(Fixture.pod(spec: Fixture.privilegedSpec)))
+        let response = outcome.response
+        #expect(response.allowed)
+        #expect(response.auditAnnotations["enforce-policy"] == "privileged:latest")
+        #expect(
+            response.auditAnnotations["audit-violations"]
+                == "would violate PodSecurity \"baseline:latest\": privileged (container \"app\" must not set securityContext.privileged=true)")
+        #expect(
+            response.warnings.first
+                == "would violate PodSecurity \"restricted:latest\": privileged (container \"app\" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container \"app\" must set securityContext.allowPrivilegeEscalation=false)"
+        )
+    }
+
     @Test func compliantPodIsAllowedWithoutWarnings() async throws {
         let admitter = try Fixture.admitter(namespaces: restricted)
         let outcome = await admitter.review(Fixture.request(Fixture.pod(spec: Fixture.compliantSpec)))

@@ -50,6 +50,12 @@ struct TextAssemblyTests {
             assembling:
                 "\(many[0])-\(many[1])-\(many[2])-\(many[3])-\(many[4])-\(many[5])-\(many[6])-\(many[7])-\(many[8])-\(many[9])-\(many[10])-\(many[11])")
         #expect(made == many.joined(separator: "-"))
+        // Exactly as many pieces as are kept in place, one more, and empty values among them.
+        let (a, b, c, d, empty) = ("a", "bb", "ccc", "dddd", "")
+        #expect(String(assembling: "\(a)1\(b)2\(c)3\(d)4") == "a1bb2ccc3dddd4")
+        #expect(String(assembling: "\(a)1\(b)2\(c)3\(d)4\(a)") == "a1bb2ccc3dddd4a")
+        #expect(String(assembling: "\(empty)\(empty)x\(empty)") == "x")
+        #expect(String(assembling: "\(empty)") == "")
     }
 
     @Test func firstEntryWhereReadsParsedAndHeldMappingsAlike() throws {

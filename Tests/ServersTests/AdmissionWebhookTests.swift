@@ -88,6 +88,18 @@ struct AdmissionWebhookTests {
         let (shortType, _) = try await postJSON(
             client, base + "/validate", podReview(uid: "u", namespace: "team", privileged: false), contentType: "application/js")
         #expect(shortType == 400)
+        // Two Content-Type fields: the refusal quotes them joined, as the header reads.
+        var twoTypes = HTTPClientRequest(url: base + "/validate")
+        twoTypes.method = .POST
+        twoTypes.headers.add(name: "Content-Type", value: "text/plain")
+        twoTypes.headers.add(name: "Content-Type", value: "application/json")
+        twoTypes.body = .bytes(ByteBuffer(bytes: podReview(uid: "u", namespace: "team", privileged: false)))
+        let twoTypesResponse = try await client.execute(twoTypes, timeout: .seconds(10))
+        let twoTypesBody = String(buffer: try await twoTypesResponse.body.collect(upTo: 1 << 20))
+        #expect(twoTypesResponse.status.code == 400)
+        #expect(twoTypesBody.contains(#"content type "text/plain, application/json"; send application/json"#))
+        let (emptyBody, emptyMessage) = try await postJSON(client, base + "/validate", [])
+        #expect(emptyBody == 400 && emptyMessage.contains("request body is empty"))
         // Media types are case-insensitive and may carry parameters.
         let (upperType, upperBody) = try await postJSON(
             client, base + "/validate", podReview(uid: "u-4", namespace: "team", privileged: false), contentType: "Application/JSON; charset=utf-8")
@@ -102,7 +114,8 @@ struct AdmissionWebhookTests {
         let text = try await get(client, base + "/metrics")
         #expect(text.contains("brightkeys_admission_requests_total{operation=\"CREATE\",kind=\"Pod\",verdict=\"denied\"} 1"))
         #expect(text.contains("brightkeys_admission_denials_total{check=\"privileged\"} 1"))
-        #expect(text.contains("brightkeys_admission_malformed_total 4"))
+        // Truncated, two wrong types, two Content-Type fields, an empty body, invalid UTF-8.
+        #expect(text.contains("brightkeys_admission_malformed_total 6"))
         #expect(text.contains("brightkeys_admission_oversized_total 1"))
         #expect(text.contains("brightkeys_admission_request_duration_seconds_bucket{le=\"0.0001\"}"))
         #expect(try await get(client, base + "/healthz") == "ok\n")
