@@ -50,24 +50,23 @@ public struct FieldLocation: Sendable {
         switch storage {
         case .known(let path, let line): return (path, line)
         case .container(let container, let field, let fallback):
-            let components = field.description.split(separator: ".").map(String.init)
-            let line =
-                if let fallback, !Self.isWritten(components, in: container.node) { container.line([fallback.description]) } else { container.line(components) }
-            return (container.path(field.description), line)
+            return (container.path(field.description), Self.line(of: field, orLineOf: fallback, in: container.node, container.line))
         case .pod(let pod, let field, let fallback):
-            let components = field.description.split(separator: ".").map(String.init)
-            let line = if let fallback, !Self.isWritten(components, in: pod.spec) { pod.line([fallback.description]) } else { pod.line(components) }
-            return (pod.path(field.description), line)
+            return (pod.path(field.description), Self.line(of: field, orLineOf: fallback, in: pod.spec, pod.line))
         case .deferred(let resolve): return resolve()
         }
     }
 
-    private static func isWritten(_ components: [String], in node: Node) -> Bool {
+    /// The line of dotted `field` under `node` (through `line`, the container's or the pod's);
+    /// when the field is not written and there is a fallback, the fallback's line.
+    private static func line(of field: StaticString, orLineOf fallback: StaticString?, in node: Node, _ line: ([String]) -> Int) -> Int {
+        let components = field.description.split(separator: ".").map(String.init)
+        guard let fallback else { return line(components) }
         var current = node
         for component in components {
-            guard let child = current[component] else { return false }
+            guard let child = current[component] else { return line([fallback.description]) }
             current = child
         }
-        return true
+        return line(components)
     }
 }

@@ -81,12 +81,6 @@ public struct TextAssembly: ~Copyable {
         }
     }
 
-    /// `n` in decimal.
-    public mutating func append(_ number: Int) {
-        // Rare in messages; made as a string on both passes.
-        append(String(number))
-    }
-
     @usableFromInline
     mutating func copy(_ bytes: UnsafeBufferPointer<UInt8>, _ base: UnsafeMutablePointer<UInt8>) {
         defer { appended += bytes.count }

@@ -5,16 +5,14 @@ import KubeModel
 enum Detail {
     /// `"a", "b"`.
     static func joinQuote(_ items: [String]) -> String {
-        var text = ""
-        appendQuoted(items, to: &text)
-        return text
+        String.assembled { appendQuoted(items, to: &$0) }
     }
 
-    static func appendQuoted(_ items: [String], to text: inout String) {
-        for (index, item) in items.enumerated() {
-            text += index == 0 ? "\"" : ", \""
-            text += item
-            text += "\""
+    static func appendQuoted(_ items: [String], to text: inout TextAssembly) {
+        for index in items.indices {
+            text.append(index == 0 ? "\"" : ", \"")
+            text.append(items[index])
+            text.append("\"")
         }
     }
 
@@ -22,26 +20,14 @@ enum Detail {
         count == 1 ? singular : plural
     }
 
-    /// `container "a"` / `containers "a", "b"`.
-    static func containers(_ names: [String]) -> String {
-        String.assembled { appendContainers(names, to: &$0) }
-    }
-
-    /// `before` + `containers "a", "b"` + `after`, made in one piece: the commonest details.
-    static func containers(_ names: [String], before: StaticString = "", after: StaticString) -> String {
+    /// `container "a"` / `containers "a", "b"`, with `before` and `after` it, made in one piece:
+    /// the commonest details.
+    static func containers(_ names: [String], before: StaticString = "", after: StaticString = "") -> String {
         String.assembled { text in
             text.append(before)
-            appendContainers(names, to: &text)
+            text.append(names.count == 1 ? "container " : "containers ")
+            appendQuoted(names, to: &text)
             text.append(after)
-        }
-    }
-
-    static func appendContainers(_ names: [String], to text: inout TextAssembly) {
-        text.append(names.count == 1 ? "container " : "containers ")
-        for (index, name) in names.enumerated() {
-            text.append(index == 0 ? "\"" : ", \"")
-            text.append(name)
-            text.append("\"")
         }
     }
 }

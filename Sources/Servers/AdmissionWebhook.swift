@@ -98,7 +98,7 @@ public enum AdmissionWebhookServer {
             configuration.logger.info("malformed request", metadata: ["error": .string(message)])
             return .text(400, message)
         }
-        if let contentType, !contentType.hasPrefixIgnoringASCIICase("application/json") {
+        if let contentType, !isJSON(contentType) {
             return malformed("unable to process a request with a non-json content type \(AdmissionReview.quoted(contentType)); send application/json")
         }
         if body.readableBytes == 0 { return malformed("request body is empty") }
@@ -137,6 +137,11 @@ public enum AdmissionWebhookServer {
         return WebhookReply(status: 200, contentType: "application/json", body: outcome.response.encode(apiVersion: review.apiVersion))
     }
 
+    /// Whether a Content-Type names JSON: `application/json`, in any case, parameters allowed.
+    static func isJSON(_ contentType: String) -> Bool {
+        contentType.hasPrefixIgnoringASCIICase("application/json")
+    }
+
     /// Serves until SIGTERM or SIGINT, then stops accepting and lets requests in flight finish.
     public static func run(
         _ configuration: AdmissionWebhookConfiguration, metrics: ServerMetrics = ServerMetrics(), ready: @escaping @Sendable () -> Bool,
@@ -164,7 +169,7 @@ public enum AdmissionWebhookServer {
                     // `headers[.contentType]` builds starts with it); the joined value, which a
                     // refusal quotes, is made only when the first is not JSON.
                     var contentType = request.headers.first { $0.name == .contentType }?.value
-                    if let first = contentType, !first.hasPrefixIgnoringASCIICase("application/json") { contentType = request.headers[.contentType] }
+                    if let first = contentType, !isJSON(first) { contentType = request.headers[.contentType] }
                     return reply(await handle(body: body, contentType: contentType, configuration: configuration, metrics: handles))
                 })
         }
